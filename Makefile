@@ -1,0 +1,47 @@
+# The README's two commands: `make run` and `make test`. `make bench` measures.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app academy
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint bench serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+## run: install, migrate, load the demo catalogue, serve on http://127.0.0.1:5000
+run: $(VENV)/.installed
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## test: install the dev extras, lint, and run the whole suite
+test: $(VENV)/.installed-dev lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## bench: generate a synthetic catalogue and time searches (not a test)
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## serve: run under gunicorn, as in production
+serve: $(VENV)/.installed
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

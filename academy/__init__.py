@@ -1,0 +1,154 @@
+"""The Relational Learning Academy: create_app() builds the web application."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import secrets
+import sqlite3
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from academy.config import PROJECT_ROOT, Defaults
+from academy.extensions import csrf, db, limiter, login_manager, migrate
+from academy.reference import load_reference
+
+ROUTE_MODULES = (
+    "academy.accounts.views",
+    "academy.catalogue.views",
+    "academy.catalogue.api",
+    "academy.escalator.views",
+)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, error pages, commands."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    configure(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, test_config: dict | None) -> None:
+    """Defaults, then ACADEMY_* variables, then test settings; derive the rest."""
+    app.config.from_object(Defaults)
+    app.config.from_prefixed_env("ACADEMY")
+    if test_config:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path) / "secret_key")
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app)
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault(
+            "timeout", app.config["SQLITE_BUSY_TIMEOUT"]
+        )
+    # Loaded once per data folder; a bad file stops start-up here, naming itself.
+    app.extensions["academy.reference"] = load_reference(app.config["DATA_DIR"])
+
+
+def instance_secret_key(path: Path) -> str:
+    """Read the secret key from the instance folder, creating it on first run."""
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def database_url(app: Flask) -> str:
+    """The SQLAlchemy URL: ACADEMY_DATABASE_URL, else a SQLite file in the instance folder."""
+    url = app.config.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{Path(app.instance_path) / 'academy.db'}"
+    # Heroku-style and bare postgresql:// URLs get the psycopg 3 driver.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL for concurrent readers, enforced foreign keys, a sane sync level."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to this app."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+
+    from academy.accounts.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per feature."""
+    from academy.accounts import bp as accounts_bp
+    from academy.catalogue import api_bp
+    from academy.catalogue import bp as catalogue_bp
+    from academy.escalator import bp as escalator_bp
+
+    # Importing a feature's views registers its routes on its blueprint.
+    for module in ROUTE_MODULES:
+        importlib.import_module(module)
+    app.register_blueprint(escalator_bp)
+    app.register_blueprint(catalogue_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(accounts_bp)
+    csrf.exempt(api_bp)  # read-only JSON: nothing there changes state
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Error pages in the site's layout, and JSON errors under /api/."""
+    from academy.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters and globals every template can use."""
+    from academy.templating import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """The flask CLI commands: create-user, seed-demo."""
+    from academy.accounts.commands import create_user_command
+    from academy.catalogue.demo import seed_demo_command
+
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)

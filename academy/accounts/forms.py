@@ -1,0 +1,132 @@
+"""Account forms. Each form does its own lookups, so views stay short."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from academy.accounts.operations import authenticate, find_user
+from academy.reference import reference
+
+MIN_PASSWORD = 12
+
+
+def vocabulary_choices(vocabulary, blank: str) -> list[tuple[str, str]]:
+    """Choices for a select: a blank first, then every term by key and label."""
+    return [("", blank), *((t.key, t.label) for t in vocabulary)]
+
+
+class ProfileFields:
+    """Name and the profile fields shared by registration and the profile page."""
+
+    name = StringField(
+        "Your name",
+        validators=[DataRequired("Enter your name."), Length(max=120)],
+        description="As you would like it on your portfolio record.",
+    )
+    profession = SelectField("Profession (optional)", validate_choice=True)
+    sector = SelectField("Sector you work in (optional)", validate_choice=True)
+    region = SelectField("Region (optional)", validate_choice=True)
+    self_assessed_level = SelectField(
+        "Where are you on the escalator? (optional)",
+        validate_choice=True,
+        description=(
+            "Your own judgement. It shapes suggestions; it never stops you booking anything."
+        ),
+    )
+
+    def set_profile_choices(self) -> None:
+        """Fill the selects from the reference data."""
+        ref = reference()
+        self.profession.choices = vocabulary_choices(ref.audiences, "Prefer not to say")
+        self.sector.choices = vocabulary_choices(ref.sectors, "Prefer not to say")
+        self.region.choices = vocabulary_choices(ref.regions, "Prefer not to say")
+        self.self_assessed_level.choices = [("", "Not sure yet")] + [
+            (level.key, f"{level.name}: {level.tagline}") for level in ref.escalator
+        ]
+
+    @property
+    def profile_data(self) -> dict:
+        """The profile fields' values by name."""
+        return {
+            "name": self.name.data,
+            "profession": self.profession.data,
+            "sector": self.sector.data,
+            "region": self.region.data,
+            "self_assessed_level": self.self_assessed_level.data,
+        }
+
+
+class RegisterForm(ProfileFields, FlaskForm):
+    """Create an account."""
+
+    email = EmailField(
+        "Email address",
+        validators=[
+            DataRequired("Enter your email address."),
+            Email("Enter an email address like name@example.org.", check_deliverability=False),
+            Length(max=254),
+        ],
+    )
+    password = PasswordField(
+        "Create a password",
+        validators=[
+            DataRequired("Enter a password."),
+            Length(
+                min=MIN_PASSWORD,
+                max=200,
+                message=f"Use at least {MIN_PASSWORD} characters: three random words work well.",
+            ),
+        ],
+        description=f"At least {MIN_PASSWORD} characters. Three random words work well.",
+    )
+    confirm = PasswordField(
+        "Type the password again",
+        validators=[
+            DataRequired("Type the password again."),
+            EqualTo("password", "The two passwords are not the same."),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_profile_choices()
+
+    def validate_email(self, field) -> None:
+        """One account per email address."""
+        if find_user(field.data or ""):
+            raise ValidationError(
+                "An account already uses this email address. Log in, or use another address."
+            )
+
+
+class LoginForm(FlaskForm):
+    """Log in; on success `self.user` holds the account."""
+
+    email = EmailField("Email address", validators=[DataRequired("Enter your email address.")])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = None
+
+    def validate(self, extra_validators=None) -> bool:
+        """Check the fields, then the email and password together."""
+        if not super().validate(extra_validators):
+            return False
+        self.user = authenticate(self.email.data, self.password.data)
+        if self.user is None:
+            # One message whichever was wrong: no hint that an email has an account.
+            self.form_errors.append("The email address or password is not right.")
+            self.password.errors = [*self.password.errors, "Check your email address and password."]
+            return False
+        return True
+
+
+class ProfileForm(ProfileFields, FlaskForm):
+    """Change your name and profile."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_profile_choices()

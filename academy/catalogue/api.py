@@ -1,0 +1,95 @@
+"""The public JSON API, version 1: offerings, levels and providers."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from sqlalchemy import func, select
+
+from academy.catalogue import api_bp
+from academy.catalogue.models import Offering, Provider
+from academy.catalogue.queries import get_published_offering
+from academy.catalogue.search import (
+    SearchError,
+    published_counts_by_level,
+    read_search_args,
+    search,
+)
+from academy.catalogue.serialise import offering_json, provider_json
+from academy.extensions import db
+from academy.reference import reference
+
+
+def bad_request(errors: dict[str, str]):
+    """A 400 naming every bad parameter."""
+    message = " ".join(errors.values())
+    return jsonify(error="Bad Request", message=message, errors=errors, status=400), 400
+
+
+@api_bp.get("/offerings")
+def offerings():
+    """Search published offerings: the same parameters as /catalogue/."""
+    params, errors = read_search_args(request.args)
+    if errors:
+        return bad_request(errors)
+    try:
+        result = search(params, reference())
+    except SearchError as error:
+        return bad_request({"page": str(error)})
+    return jsonify(
+        total=result.total,
+        page=params.page,
+        per_page=params.per_page,
+        pages=result.pages,
+        items=[offering_json(o) for o in result.items],
+        facets=result.facets,
+    )
+
+
+@api_bp.get("/offerings/<slug>")
+def offering(slug: str):
+    """One published offering, with its description."""
+    return jsonify(offering_json(get_published_offering(slug), full=True))
+
+
+@api_bp.get("/levels")
+def levels():
+    """The escalator's levels, lowest first, with how many offers each has."""
+    counts = published_counts_by_level()
+    escalator = reference().escalator
+    return jsonify(
+        items=[
+            {
+                "key": level.key,
+                "order": level.order,
+                "name": level.name,
+                "tagline": level.tagline,
+                "for_whom": level.for_whom,
+                "description": level.description,
+                "typical_formats": list(level.typical_formats),
+                "academic_level": level.academic_level,
+                "next": (above.key if (above := escalator.above(level.key)) else None),
+                "offerings": counts.get(level.key, 0),
+            }
+            for level in escalator
+        ]
+    )
+
+
+@api_bp.get("/providers")
+def providers():
+    """Approved providers, by name, with how many published offers each has."""
+    published = (
+        select(Offering.provider_id, func.count().label("n"))
+        .where(Offering.status == "published")
+        .group_by(Offering.provider_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Provider, func.coalesce(published.c.n, 0))
+        .outerjoin(published, published.c.provider_id == Provider.id)
+        .where(Provider.status == "approved")
+        .order_by(func.lower(Provider.name))
+    )
+    return jsonify(
+        items=[provider_json(p, full=True) | {"offerings": n} for p, n in rows],
+    )

@@ -1,0 +1,257 @@
+"""What the catalogue does: providers, offerings, sessions and their audit trail.
+
+Views, CLI commands and importers all call these. They take domain objects
+and already-validated values, flush, and leave committing to the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+from sqlalchemy import select
+
+from academy.accounts.models import User
+from academy.catalogue.models import (
+    AuditEvent,
+    Offering,
+    OfferingSession,
+    OfferingTag,
+    Provider,
+    ProviderMember,
+)
+from academy.extensions import db
+from academy.reference import reference
+from academy.text import slugify
+from academy.timeutil import utcnow
+
+#: Offering fields set directly from validated data.
+OFFERING_FIELDS = (
+    "title",
+    "summary",
+    "description",
+    "level",
+    "format",
+    "contact_hours",
+    "cpd_hours",
+    "credit_value",
+    "credit_scheme",
+    "academic_level",
+    "cost_pence",
+    "co_designed",
+    "co_delivered",
+    "lived_experience_led",
+    "co_production_statement",
+    "booking_url",
+    "reference",
+)
+#: Multi-valued fields, by the name in data and the facet in offering_tags.
+OFFERING_TAG_FIELDS = {"audiences": "audience", "sectors": "sector", "ee_values": "ee_value"}
+SESSION_FIELDS = ("starts_on", "ends_on", "venue", "region", "online", "places", "booking_url")
+
+
+def record_event(
+    action: str,
+    *,
+    actor: User | None = None,
+    provider: Provider | None = None,
+    offering: Offering | None = None,
+    **detail,
+) -> AuditEvent:
+    """Add an audit event: who did what to which provider or offering."""
+    if offering is not None and provider is None:
+        provider = offering.provider
+    event = AuditEvent(
+        action=action, actor=actor, provider=provider, offering=offering, detail=detail
+    )
+    db.session.add(event)
+    return event
+
+
+def unique_slug(model, text: str, *, exclude_id: int | None = None) -> str:
+    """A slug from text that no other row of the model uses: title, title-2, ..."""
+    base = slugify(text)
+    taken = set(
+        db.session.scalars(
+            select(model.slug).where(model.slug.like(f"{base}%"), model.id != (exclude_id or 0))
+        )
+    )
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"
+
+
+def create_provider(
+    name: str,
+    *,
+    actor: User | None = None,
+    slug: str | None = None,
+    status: str = "pending",
+    **fields,
+) -> Provider:
+    """Create a provider (pending until a curator approves it)."""
+    provider = Provider(
+        name=name, slug=slug or unique_slug(Provider, name), status=status, **fields
+    )
+    db.session.add(provider)
+    db.session.flush()
+    record_event("provider.created", actor=actor, provider=provider, status=status)
+    return provider
+
+
+def update_provider(provider: Provider, fields: Mapping, *, actor: User | None = None) -> dict:
+    """Change a provider's details; returns what changed."""
+    changes = {}
+    for name, value in fields.items():
+        if getattr(provider, name) != value:
+            changes[name] = [getattr(provider, name), value]
+            setattr(provider, name, value)
+    if changes:
+        record_event("provider.updated", actor=actor, provider=provider, changes=changes)
+        db.session.flush()
+    return changes
+
+
+def approve_provider(provider: Provider, *, actor: User | None = None) -> None:
+    """Let a provider's members list offers."""
+    provider.status = "approved"
+    provider.decline_reason = None
+    record_event("provider.approved", actor=actor, provider=provider)
+    db.session.flush()
+
+
+def add_member(provider: Provider, user: User, *, actor: User | None = None) -> ProviderMember:
+    """Make a user a member of a provider (once)."""
+    for member in provider.members:
+        if member.user_id == user.id:
+            return member
+    member = ProviderMember(provider=provider, user=user)
+    db.session.add(member)
+    record_event("provider.member_added", actor=actor, provider=provider, user=user.email)
+    db.session.flush()
+    return member
+
+
+def _set_tags(offering: Offering, facet: str, keys: Iterable[str]) -> bool:
+    """Replace one facet's tags; returns whether anything changed."""
+    wanted = list(dict.fromkeys(keys))
+    current = [t for t in offering.tags if t.facet == facet]
+    if sorted(t.key for t in current) == sorted(wanted):
+        return False
+    for tag in current:
+        offering.tags.remove(tag)
+    db.session.flush()  # the old rows go before new ones with the same key arrive
+    offering.tags.extend(OfferingTag(facet=facet, key=key) for key in wanted)
+    return True
+
+
+def refresh_regions(offering: Offering) -> None:
+    """Derive the offering's regions from its sessions and its format.
+
+    An offering is in every region one of its sessions is in; online sessions
+    and online formats put it in "online" too. Kept as tags so that a region
+    filter and its facet count cost the same as a sector's.
+    """
+    regions = {s.region for s in offering.sessions if s.region}
+    if any(s.online for s in offering.sessions):
+        regions.add("online")
+    term = reference().formats.get(offering.format)
+    if term is not None and term.extra.get("mode") == "online":
+        regions.add("online")
+    _set_tags(offering, "region", sorted(regions))
+
+
+def _apply_offering_data(offering: Offering, data: Mapping) -> dict:
+    """Copy validated data onto an offering; returns {field: [old, new]}."""
+    changes = {}
+    for name in OFFERING_FIELDS:
+        if name in data and getattr(offering, name) != data[name]:
+            changes[name] = [getattr(offering, name), data[name]]
+            setattr(offering, name, data[name])
+    for name, facet in OFFERING_TAG_FIELDS.items():
+        if name in data:
+            before = offering.tag_keys(facet)
+            if _set_tags(offering, facet, data[name]):
+                changes[name] = [before, list(data[name])]
+    return changes
+
+
+def create_offering(provider: Provider, data: Mapping, *, actor: User | None = None) -> Offering:
+    """Create a draft offering for a provider from validated data."""
+    offering = Offering(
+        provider=provider, slug=unique_slug(Offering, data["title"]), status="draft"
+    )
+    db.session.add(offering)
+    _apply_offering_data(offering, data)
+    refresh_regions(offering)
+    db.session.flush()
+    record_event("offering.created", actor=actor, offering=offering)
+    return offering
+
+
+def update_offering(offering: Offering, data: Mapping, *, actor: User | None = None) -> dict:
+    """Change an offering's details; returns what changed (audited when anything did)."""
+    changes = _apply_offering_data(offering, data)
+    if "format" in changes:
+        refresh_regions(offering)
+    if changes:
+        db.session.flush()
+        record_event("offering.updated", actor=actor, offering=offering, changes=_jsonable(changes))
+    return changes
+
+
+def replace_sessions(
+    offering: Offering, sessions: list[Mapping], *, actor: User | None = None
+) -> bool:
+    """Make the offering's sessions exactly these, updating rows in place.
+
+    Sessions are matched by position (soonest first), so re-importing or
+    re-seeding the same dates changes nothing. Returns whether anything changed.
+    """
+    wanted = sorted(sessions, key=lambda s: (s["starts_on"], s["ends_on"]))
+    current = list(offering.sessions)
+    changed = len(current) != len(wanted)
+    for row, values in zip(current, wanted, strict=False):
+        for name in SESSION_FIELDS:
+            value = values.get(name, _session_default(name))
+            if getattr(row, name) != value:
+                setattr(row, name, value)
+                changed = True
+    for row in current[len(wanted) :]:
+        offering.sessions.remove(row)
+    for values in wanted[len(current) :]:
+        offering.sessions.append(
+            OfferingSession(**{n: values.get(n, _session_default(n)) for n in SESSION_FIELDS})
+        )
+    if changed:
+        db.session.flush()
+        db.session.refresh(offering, ["sessions"])
+        refresh_regions(offering)
+        record_event("offering.sessions_changed", actor=actor, offering=offering, count=len(wanted))
+        db.session.flush()
+    return changed
+
+
+def _session_default(name: str):
+    return {"venue": "", "online": False}.get(name)
+
+
+def publish_offering(offering: Offering, *, actor: User | None = None) -> None:
+    """Make an offering public."""
+    if offering.status == "published":
+        return
+    offering.status = "published"
+    offering.published_at = offering.published_at or utcnow()
+    record_event("offering.published", actor=actor, offering=offering)
+    db.session.flush()
+
+
+def _jsonable(changes: dict) -> dict:
+    """Audit details are JSON: dates become ISO strings."""
+    return {
+        name: [v.isoformat() if isinstance(v, date) else v for v in pair]
+        for name, pair in changes.items()
+    }

@@ -1,0 +1,33 @@
+"""Default settings. Every one can be overridden by an ACADEMY_* variable."""
+
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Defaults:
+    """The settings a fresh checkout runs with."""
+
+    # Where reference data and the demo catalogue live.
+    DATA_DIR = str(PROJECT_ROOT / "data")
+    # None means "a SQLite file in the instance folder".
+    DATABASE_URL = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Seconds a SQLite writer waits for a lock before giving up.
+    SQLITE_BUSY_TIMEOUT = 15
+    # Uploads (spreadsheets) are at most 5 MB.
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    # Flask-Limiter: memory by default; redis://... shares counters.
+    RATELIMIT_STORAGE_URL = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
+    REGISTER_RATE_LIMIT = "5 per minute; 20 per hour"
+    # Search
+    SEARCH_PER_PAGE = 20
+    SEARCH_MAX_PER_PAGE = 100
+    SEARCH_MAX_QUERY_LENGTH = 200

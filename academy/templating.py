@@ -1,0 +1,62 @@
+"""Template filters and globals shared by every feature."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask, request, url_for
+
+from academy.reference import reference
+from academy.text import format_hours, format_pence
+
+
+def format_date(value: date | None) -> str:
+    """Tue 3 March 2027."""
+    if value is None:
+        return ""
+    return f"{value:%a} {value.day} {value:%B %Y}"
+
+
+def format_date_range(start: date, end: date) -> str:
+    """3 March 2027, or 3–5 March 2027, or 30 March – 1 April 2027."""
+    if start == end:
+        return f"{start.day} {start:%B %Y}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{end.day} {end:%B %Y}"
+    if start.year == end.year:
+        return f"{start.day} {start:%B} – {end.day} {end:%B %Y}"
+    return f"{start.day} {start:%B %Y} – {end.day} {end:%B %Y}"
+
+
+def labels(keys: list[str], vocabulary: str) -> str:
+    """Keys of a vocabulary as their labels, joined with commas."""
+    terms = getattr(reference(), vocabulary)
+    return ", ".join(terms.label(key) for key in keys)
+
+
+def url_with(**changes) -> str:
+    """The current URL with some query arguments replaced (None removes one)."""
+    args = request.args.copy()
+    for name, value in changes.items():
+        args.pop(name, None)
+        if value is not None:
+            args[name] = value
+    return url_for(request.endpoint, **(request.view_args or {}), **args.to_dict(flat=False))
+
+
+def register(app: Flask) -> None:
+    """Install the filters and globals."""
+    app.jinja_env.filters.update(
+        money=format_pence,
+        hours=format_hours,
+        date=format_date,
+        date_range=format_date_range,
+        labels=labels,
+    )
+    app.jinja_env.globals.update(url_with=url_with)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def inject_reference():
+        return {"ref": reference()}

@@ -1,0 +1,27 @@
+"""Small text helpers shared by features: slugs and money."""
+
+import re
+import unicodedata
+
+
+def slugify(text: str, max_length: int = 100) -> str:
+    """A lowercase, hyphenated, ASCII slug of a title or name."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or "item"
+
+
+def format_pence(pence: int | None) -> str:
+    """£1,250 or £12.50 or Free."""
+    if not pence:
+        return "Free"
+    pounds, rest = divmod(pence, 100)
+    return f"£{pounds:,}" if rest == 0 else f"£{pounds:,}.{rest:02d}"
+
+
+def format_hours(hours: float | None) -> str:
+    """6.5 hours, 1 hour, or an empty string when unknown."""
+    if hours is None:
+        return ""
+    text = f"{hours:g}"
+    return f"{text} hour" if hours == 1 else f"{text} hours"
