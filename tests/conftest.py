@@ -1,0 +1,195 @@
+"""Shared fixtures: an app on a fresh, migrated database per test.
+
+SQLite by default: the schema is migrated once per run into a template file
+and each test gets its own copy. With ACADEMY_TEST_DATABASE_URL set, every
+test runs on that PostgreSQL database instead, migrated once per run and
+emptied after each test.
+
+ACADEMY_TEST_REQUIRE (comma-separated: postgres, browser) turns a skip for a
+missing PostgreSQL server or Chromium into a failure; .ci/run sets it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, inspect, text
+
+from academy import create_app
+from academy.extensions import db
+
+PG_URL = os.environ.get("ACADEMY_TEST_DATABASE_URL")
+REQUIRED = {part.strip() for part in os.environ.get("ACADEMY_TEST_REQUIRE", "").split(",")}
+PASSWORD = "correct horse battery staple"
+
+
+def skip_unless_available(kind: str, reason: str) -> None:
+    """Skip, or fail where .ci/run said this kind is required."""
+    if kind in REQUIRED:
+        pytest.fail(f"{reason} (ACADEMY_TEST_REQUIRE includes {kind!r})")
+    pytest.skip(reason)
+
+
+def test_settings(database_url: str, **extra) -> dict:
+    """Settings for a test app."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test secret key",
+        "DATABASE_URL": database_url,
+        "RATELIMIT_STORAGE_URL": "memory://",
+        **extra,
+    }
+
+
+def postgres_available(url: str) -> str | None:
+    """None if the server answers, else why not."""
+    try:
+        engine = create_engine(_sqlalchemy_url(url))
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as error:  # noqa: BLE001 - any failure means "not available"
+        return f"PostgreSQL at {url} is not available: {error.__class__.__name__}"
+    return None
+
+
+def _sqlalchemy_url(url: str) -> str:
+    return re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
+
+
+def reset_postgres_schema(url: str) -> None:
+    """Drop everything in the public schema, so migrations start from empty."""
+    engine = create_engine(_sqlalchemy_url(url))
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def migrate_to_head(database_url: str) -> None:
+    """Run every migration against a database."""
+    app = create_app(test_settings(database_url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory) -> str:
+    """A migrated database for the run: a SQLite file to copy, or the PostgreSQL URL."""
+    if PG_URL:
+        problem = postgres_available(PG_URL)
+        if problem:
+            skip_unless_available("postgres", problem)
+        reset_postgres_schema(PG_URL)
+        migrate_to_head(PG_URL)
+        return PG_URL
+    path = tmp_path_factory.mktemp("template") / "academy.db"
+    migrate_to_head(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture
+def database_url(database_template, tmp_path) -> str:
+    """A fresh database for one test."""
+    if PG_URL:
+        return database_template
+    path = tmp_path / "academy.db"
+    shutil.copyfile(database_template, path)
+    return f"sqlite:///{path}"
+
+
+def empty_postgres(app) -> None:
+    """Delete every row, keeping the schema and the migration version."""
+    with app.app_context():
+        tables = [t for t in inspect(db.engine).get_table_names() if t != "alembic_version"]
+        with db.engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def app(database_url):
+    """The app on a fresh database."""
+    app = create_app(test_settings(database_url))
+    yield app
+    if PG_URL:
+        empty_postgres(app)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client (cookies kept between requests)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner for flask commands."""
+    return app.test_cli_runner()
+
+
+def csrf_token(client, url: str) -> str:
+    """The CSRF token from a form page, as a browser would have it."""
+    page = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="csrf_token" value="([^"]+)"', page
+    )
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def submit(client, url: str, data: dict, *, follow_redirects=False, query: str = ""):
+    """Fill in and post the form at url, with its CSRF token, like a person would."""
+    token = csrf_token(client, url + query)
+    return client.post(
+        url + query, data={"csrf_token": token, **data}, follow_redirects=follow_redirects
+    )
+
+
+class Auth:
+    """Register, log in and log out through the real forms."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def register(
+        self, email="learner@example.org", password=PASSWORD, name="Sam Learner", **profile
+    ):
+        return submit(
+            self.client,
+            "/accounts/register",
+            {"email": email, "password": password, "confirm": password, "name": name, **profile},
+        )
+
+    def login(self, email="learner@example.org", password=PASSWORD, next_url=None):
+        query = f"?next={next_url}" if next_url is not None else ""
+        return submit(
+            self.client, "/accounts/login", {"email": email, "password": password}, query=query
+        )
+
+    def logout(self):
+        token = csrf_token(self.client, "/")
+        return self.client.post("/accounts/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client):
+    """Log in and out through the forms."""
+    return Auth(client)
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    """A writable copy of data/, for tests that break a file on purpose."""
+    source = Path(__file__).resolve().parent.parent / "data"
+    target = tmp_path / "data"
+    shutil.copytree(source, target)
+    return target
