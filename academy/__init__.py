@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def configure(app: Flask, test_config: dict | None) -> None:
     """Defaults, then ACADEMY_* variables, then test settings; derive the rest."""
+    app.json.sort_keys = False  # facets and vocabularies keep their own order
     app.config.from_object(Defaults)
     app.config.from_prefixed_env("ACADEMY")
     if test_config:

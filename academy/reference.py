@@ -93,6 +93,11 @@ class Vocabulary:
         """The key for a value given as a key or a label, in any case."""
         return self._lookup.get(value.strip().casefold())
 
+    def labels(self, keys) -> list[str]:
+        """The labels of some keys, in the vocabulary's own order."""
+        order = {key: index for index, key in enumerate(self._by_key)}
+        return [self.label(k) for k in sorted(keys, key=lambda k: order.get(k, len(order)))]
+
 
 def read_toml(path: Path) -> dict:
     try:

@@ -29,9 +29,8 @@ def format_date_range(start: date, end: date) -> str:
 
 
 def labels(keys: list[str], vocabulary: str) -> str:
-    """Keys of a vocabulary as their labels, joined with commas."""
-    terms = getattr(reference(), vocabulary)
-    return ", ".join(terms.label(key) for key in keys)
+    """Keys of a vocabulary as their labels, in its order, joined with commas."""
+    return ", ".join(getattr(reference(), vocabulary).labels(keys))
 
 
 def url_with(**changes) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from academy.accounts.models import ROLES
@@ -13,6 +14,7 @@ from academy.extensions import db
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), default="learner", show_default=True)
 @click.option("--name", default=None, help="Display name (default: the part before the @).")

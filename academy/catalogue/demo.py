@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from academy.catalogue.models import Offering, Provider
@@ -144,6 +145,7 @@ def load_demo(path: Path, *, on: date | None = None) -> Counter:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command() -> None:
     """Load the illustrative demo catalogue (safe to run again: it changes nothing new)."""
     counts = load_demo(demo_path())
