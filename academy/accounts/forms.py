@@ -25,12 +25,13 @@ class ProfileFields:
         validators=[DataRequired("Enter your name."), Length(max=120)],
         description="As you would like it on your portfolio record.",
     )
-    profession = SelectField("Profession (optional)", validate_choice=True)
-    sector = SelectField("Sector you work in (optional)", validate_choice=True)
-    region = SelectField("Region (optional)", validate_choice=True)
+    profession = SelectField("Profession (optional)", validate_choice=True, default="")
+    sector = SelectField("Sector you work in (optional)", validate_choice=True, default="")
+    region = SelectField("Region (optional)", validate_choice=True, default="")
     self_assessed_level = SelectField(
         "Where are you on the escalator? (optional)",
         validate_choice=True,
+        default="",
         description=(
             "Your own judgement. It shapes suggestions; it never stops you booking anything."
         ),

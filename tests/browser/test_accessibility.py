@@ -175,3 +175,35 @@ def test_axe_is_really_running(page, axe_findings):
     assert found.get("image-alt") == "critical", found
     assert found.get("label") == "critical", found
     assert found.get("html-has-lang") == "serious", found
+
+
+REFLOW_PAGES = [
+    "home",
+    "catalogue-results",
+    "catalogue-error-summary",
+    "offering",
+    "register-with-errors",
+    "profile-logged-in",
+]
+
+
+@pytest.mark.parametrize("name", REFLOW_PAGES)
+def test_reflows_at_320_css_pixels_without_sideways_scrolling(name, app, live_server, page):
+    """WCAG 1.4.10 Reflow: at 320 CSS pixels wide, nothing needs scrolling in two directions."""
+    page.set_viewport_size({"width": 320, "height": 800})
+    PAGES[name](page, live_server, app)
+    widths = page.evaluate(
+        """() => ({
+            page: document.documentElement.scrollWidth,
+            viewport: document.documentElement.clientWidth,
+            wide: [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+                .filter(e => !e.closest('.visually-hidden, .skip-link'))
+                .slice(0, 5)
+                .map(e => e.outerHTML.slice(0, 120)),
+        })"""
+    )
+    assert widths["page"] <= widths["viewport"], (
+        f"{page.url} is {widths['page']}px wide at a {widths['viewport']}px viewport; "
+        f"wider elements: {widths['wide']}"
+    )
