@@ -17,6 +17,13 @@ def vocabulary_choices(vocabulary, blank: str) -> list[tuple[str, str]]:
     return [("", blank), *((t.key, t.label) for t in vocabulary)]
 
 
+class OptionalSelectField(SelectField):
+    """A select with a blank first choice meaning "not given" (None in the database)."""
+
+    def process_data(self, value) -> None:
+        super().process_data("" if value is None else value)
+
+
 class ProfileFields:
     """Name and the profile fields shared by registration and the profile page."""
 
@@ -25,13 +32,12 @@ class ProfileFields:
         validators=[DataRequired("Enter your name."), Length(max=120)],
         description="As you would like it on your portfolio record.",
     )
-    profession = SelectField("Profession (optional)", validate_choice=True, default="")
-    sector = SelectField("Sector you work in (optional)", validate_choice=True, default="")
-    region = SelectField("Region (optional)", validate_choice=True, default="")
-    self_assessed_level = SelectField(
+    profession = OptionalSelectField("Profession (optional)", validate_choice=True)
+    sector = OptionalSelectField("Sector you work in (optional)", validate_choice=True)
+    region = OptionalSelectField("Region (optional)", validate_choice=True)
+    self_assessed_level = OptionalSelectField(
         "Where are you on the escalator? (optional)",
         validate_choice=True,
-        default="",
         description=(
             "Your own judgement. It shapes suggestions; it never stops you booking anything."
         ),
