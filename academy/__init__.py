@@ -54,10 +54,13 @@ def configure(app: Flask, test_config: dict | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app)
     app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-        options.setdefault("connect_args", {}).setdefault(
-            "timeout", app.config["SQLITE_BUSY_TIMEOUT"]
-        )
+        # Copies, never the shared default: another app may be on PostgreSQL.
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {
+            "timeout": app.config["SQLITE_BUSY_TIMEOUT"],
+            **options.get("connect_args", {}),
+        }
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     # Loaded once per data folder; a bad file stops start-up here, naming itself.
     app.extensions["academy.reference"] = load_reference(app.config["DATA_DIR"])
 

@@ -12,7 +12,7 @@ class Defaults:
     DATA_DIR = str(PROJECT_ROOT / "data")
     # None means "a SQLite file in the instance folder".
     DATABASE_URL = None
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}  # never mutated: configure() copies it
     # Seconds a SQLite writer waits for a lock before giving up.
     SQLITE_BUSY_TIMEOUT = 15
     # Uploads (spreadsheets) are at most 5 MB.

@@ -38,7 +38,7 @@ def skip_unless_available(kind: str, reason: str) -> None:
     pytest.skip(reason)
 
 
-def test_settings(database_url: str, **extra) -> dict:
+def app_settings(database_url: str, **extra) -> dict:
     """Settings for a test app."""
     return {
         "TESTING": True,
@@ -76,7 +76,7 @@ def reset_postgres_schema(url: str) -> None:
 
 def migrate_to_head(database_url: str) -> None:
     """Run every migration against a database."""
-    app = create_app(test_settings(database_url))
+    app = create_app(app_settings(database_url))
     with app.app_context():
         upgrade()
         db.engine.dispose()
@@ -118,7 +118,7 @@ def empty_postgres(app) -> None:
 @pytest.fixture
 def app(database_url):
     """The app on a fresh database."""
-    app = create_app(test_settings(database_url))
+    app = create_app(app_settings(database_url))
     yield app
     if PG_URL:
         empty_postgres(app)

@@ -1,0 +1,155 @@
+"""The application: settings, the secret key, SQLite's settings, error pages."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from academy import create_app
+from academy.extensions import db
+from tests.conftest import PG_URL, app_settings
+
+
+def test_settings_come_from_academy_variables(monkeypatch, database_url):
+    """Do ACADEMY_* variables override the defaults?"""
+    monkeypatch.setenv("ACADEMY_SEARCH_PER_PAGE", "7")
+    monkeypatch.setenv("ACADEMY_RATELIMIT_STORAGE_URL", "memory://")
+    app = create_app({"SECRET_KEY": "x", "DATABASE_URL": database_url})
+    assert app.config["SEARCH_PER_PAGE"] == 7
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_postgres_urls_get_the_psycopg_driver(database_url):
+    """Is a plain postgresql:// URL given the psycopg 3 driver?"""
+    app = create_app({"SECRET_KEY": "x", "DATABASE_URL": "postgresql://u@db.example/academy"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/academy"
+
+
+def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path, monkeypatch):
+    """Without a secret key, is one made, kept private, and reused on the next start?"""
+    from flask import Flask
+
+    monkeypatch.delenv("ACADEMY_SECRET_KEY", raising=False)
+    monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(tmp_path / "instance"))
+    first = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}"})
+    second = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}"})
+    key_file = tmp_path / "instance" / "secret_key"
+    assert len(first.config["SECRET_KEY"]) == 64
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] == key_file.read_text()
+    assert key_file.stat().st_mode & 0o077 == 0
+
+
+def test_default_database_is_sqlite_in_the_instance_folder(tmp_path, monkeypatch):
+    """With no ACADEMY_DATABASE_URL, is the database a file in the instance folder?"""
+    from flask import Flask
+
+    monkeypatch.delenv("ACADEMY_DATABASE_URL", raising=False)
+    monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(tmp_path / "instance"))
+    app = create_app({"SECRET_KEY": "x"})
+    assert (
+        app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'instance' / 'academy.db'}"
+    )
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="SQLite's own settings")
+def test_sqlite_uses_wal_foreign_keys_and_a_busy_timeout(app):
+    """Is SQLite set up for concurrent readers, enforced foreign keys and waiting on locks?"""
+    with app.app_context():
+        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 15_000
+
+
+def test_foreign_keys_are_enforced(app):
+    """Does the database refuse a session for an offering that does not exist?"""
+    from datetime import date
+
+    from sqlalchemy.exc import IntegrityError
+
+    with app.app_context(), pytest.raises(IntegrityError):
+        db.session.execute(
+            text(
+                "INSERT INTO offering_sessions (offering_id, starts_on, ends_on, venue, online) VALUES (999, :d, :d, '', false)"
+            ),
+            {"d": date(2030, 1, 1)},
+        )
+        db.session.flush()
+
+
+@pytest.fixture
+def failing_app(database_url):
+    """An app with routes that fail in the ways the error pages handle."""
+    app = create_app(
+        app_settings(database_url, PROPAGATE_EXCEPTIONS=False, MAX_CONTENT_LENGTH=1024)
+    )
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("deliberate")
+
+    @app.get("/forbidden")
+    def forbidden():
+        from flask import abort
+
+        abort(403)
+
+    @app.post("/upload")
+    def upload():
+        from flask import request
+
+        return str(len(request.get_data()))
+
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    return app
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status", "heading"),
+    [
+        ("get", "/nowhere", 404, "Page not found"),
+        ("get", "/forbidden", 403, "You do not have permission to see this page"),
+        ("get", "/boom", 500, "Sorry, something went wrong on our side"),
+        ("delete", "/catalogue/", 405, "That action is not available here"),
+        ("post", "/upload", 413, "The file is too large"),
+        ("get", "/catalogue/?page=0", 400, "Find relational training"),
+    ],
+)
+def test_error_pages_use_the_sites_layout(failing_app, method, url, status, heading):
+    """Does each error get a page in the site's layout, with a way on?"""
+    client = failing_app.test_client()
+    kwargs = {"data": b"x" * 5000} if url == "/upload" else {}
+    response = getattr(client, method)(url, **kwargs)
+    assert response.status_code == status
+    page = response.get_data(as_text=True)
+    assert heading in page
+    assert 'class="site-header"' in page and "Skip to main content" in page
+    assert "Traceback" not in page and "deliberate" not in page
+
+
+def test_bad_request_page(failing_app):
+    """Does a 400 raised anywhere get the friendly page?"""
+    from flask import abort
+
+    @failing_app.get("/bad")
+    def bad():
+        abort(400)
+
+    response = failing_app.test_client().get("/bad")
+    assert response.status_code == 400
+    assert "Sorry, we could not understand that request" in response.get_data(as_text=True)
+
+
+def test_api_errors_are_json(failing_app):
+    """Does the API answer errors in JSON, never HTML?"""
+    client = failing_app.test_client()
+    missing = client.get("/api/v1/nothing-here")
+    assert missing.status_code == 404 and missing.is_json
+    assert missing.json["status"] == 404
+    not_allowed = client.post("/api/v1/offerings")
+    assert not_allowed.status_code == 405 and not_allowed.is_json
+
+
+def test_static_files_are_served(client):
+    """Is the stylesheet there?"""
+    response = client.get("/static/academy.css")
+    assert response.status_code == 200 and b"--brand" in response.data
