@@ -15,6 +15,7 @@ class Level:
     key: str
     order: int
     name: str
+    short_name: str
     tagline: str
     for_whom: str
     description: str
@@ -86,6 +87,7 @@ def load_escalator(path: Path) -> Escalator:
         {
             "order": int,
             "name": str,
+            "short_name": str,
             "tagline": str,
             "for_whom": str,
             "description": str,
@@ -102,6 +104,7 @@ def load_escalator(path: Path) -> Escalator:
                 key=e["key"],
                 order=e["order"],
                 name=e["name"],
+                short_name=e["short_name"],
                 tagline=e["tagline"],
                 for_whom=e["for_whom"],
                 description=e["description"],
