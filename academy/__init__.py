@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from academy.config import PROJECT_ROOT, Defaults
 from academy.extensions import csrf, db, limiter, login_manager, migrate
@@ -33,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     configure(app, test_config)
+    register_middleware(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -98,6 +100,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def register_middleware(app: Flask) -> None:
+    """Trust X-Forwarded-* from as many proxies as configured, so rate limits see clients."""
+    hops = int(app.config["PROXY_COUNT"])
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_extensions(app: Flask) -> None:

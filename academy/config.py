@@ -22,6 +22,9 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    # How many proxies (load balancers) stand in front of the app and set
+    # X-Forwarded-For/-Proto/-Host. 0 trusts none of those headers.
+    PROXY_COUNT = 0
     # Flask-Limiter: memory by default; redis://... shares counters.
     RATELIMIT_STORAGE_URL = "memory://"
     RATELIMIT_HEADERS_ENABLED = True

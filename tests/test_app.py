@@ -153,3 +153,22 @@ def test_static_files_are_served(client):
     """Is the stylesheet there?"""
     response = client.get("/static/academy.css")
     assert response.status_code == 200 and b"--brand" in response.data
+
+
+def test_rate_limits_see_the_client_behind_a_proxy(database_url):
+    """Behind one trusted proxy, are two clients limited separately?"""
+    from tests.conftest import csrf_token
+
+    app = create_app(app_settings(database_url, PROXY_COUNT=1, LOGIN_RATE_LIMIT="2 per minute"))
+    client = app.test_client()
+    token = csrf_token(client, "/accounts/login")
+
+    def attempt(address):
+        return client.post(
+            "/accounts/login",
+            data={"csrf_token": token, "email": "x@example.org", "password": "nope"},
+            headers={"X-Forwarded-For": address},
+        ).status_code
+
+    assert [attempt("203.0.113.1") for _ in range(3)] == [400, 400, 429]
+    assert attempt("203.0.113.2") == 400
