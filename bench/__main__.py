@@ -1,0 +1,160 @@
+"""`python -m bench`: generate (or reuse) a synthetic catalogue and time catalogue search.
+
+SQLite first, then PostgreSQL when a server answers: the URL from --postgres,
+else ACADEMY_BENCH_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/bench_academy
+(created if missing). The results go to stdout, one table per database;
+progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from bench.generate import prepare_postgres, prepare_sqlite, sqlalchemy_postgres_url
+from bench.search import BenchmarkError, format_report, run_mix
+
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/bench_academy"
+ENV_POSTGRES = "ACADEMY_BENCH_DATABASE_URL"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Time catalogue search (page and API) on a synthetic catalogue.",
+    )
+    parser.add_argument(
+        "--offerings",
+        type=positive,
+        default=10_000,
+        metavar="N",
+        help="published offerings to generate (default 10000; about 10%% more are unpublished)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=positive,
+        default=30,
+        metavar="R",
+        help="timed runs of each query on each endpoint (default 30)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=3,
+        metavar="W",
+        help="untimed rounds of the whole mix first (default 3)",
+    )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help=f"PostgreSQL database to use (default: ${ENV_POSTGRES}, else {DEFAULT_POSTGRES}); "
+        "its name must start with bench_ because its schema is dropped and recreated",
+    )
+    parser.add_argument("--no-postgres", action="store_true", help="run on SQLite only")
+    parser.add_argument("--no-sqlite", action="store_true", help="run on PostgreSQL only")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="regenerate the data even if a matching database exists",
+    )
+    return parser.parse_args(argv)
+
+
+def positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def out(message: str = "") -> None:
+    print(message, flush=True)
+
+
+def postgres_problem(url: str) -> str | None:
+    """None when the database can be used (created if missing), else why not."""
+    target = make_url(sqlalchemy_postgres_url(url))
+    name = target.database or ""
+    if not name.startswith("bench_"):
+        return (
+            f"database {name!r} is not named bench_*: the benchmark drops and recreates "
+            "its schema, so it only touches databases named for it"
+        )
+    try:
+        _ping(target)
+        return None
+    except SQLAlchemyError as error:
+        if "does not exist" not in str(error):
+            shown = target.render_as_string(hide_password=True)
+            return f"{shown} is not reachable: {_first_line(error)}"
+    try:
+        engine = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        log(f"PostgreSQL: created database {name}")
+        _ping(target)
+    except SQLAlchemyError as error:
+        return f"could not create database {name!r}: {_first_line(error)}"
+    return None
+
+
+def _ping(url) -> None:
+    engine = create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    finally:
+        engine.dispose()
+
+
+def _first_line(error: Exception) -> str:
+    message = str(getattr(error, "orig", None) or error).strip()
+    return message.splitlines()[0] if message else error.__class__.__name__
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    runs = []
+    if not args.no_sqlite:
+        runs.append(("SQLite", None))
+    if not args.no_postgres:
+        runs.append(
+            ("PostgreSQL", args.postgres or os.environ.get(ENV_POSTGRES) or DEFAULT_POSTGRES)
+        )
+    first = True
+    for label, url in runs:
+        if url is not None:
+            problem = postgres_problem(url)
+            if problem:
+                out(f"{'' if first else chr(10)}PostgreSQL: skipped ({problem})")
+                first = False
+                continue
+        try:
+            if url is None:
+                prepared = prepare_sqlite(args.offerings, fresh=args.fresh, log=log)
+            else:
+                prepared = prepare_postgres(url, args.offerings, fresh=args.fresh, log=log)
+            log(f"{label}: timing the mix ({args.warmup} warm-up + {args.repeat} rounds) ...")
+            report = run_mix(prepared, repeat=args.repeat, warmup=args.warmup, log=log)
+        except BenchmarkError as error:
+            log(f"error: {error}")
+            return 1
+        if not first:
+            out()
+        out(format_report(report))
+        first = False
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,285 @@
+"""Time the fixed search mix through the Flask test client, and format the table.
+
+Every query runs against both the page (``/catalogue/``) and the API
+(``/api/v1/offerings``). After warm-up rounds, the mix runs round-robin R
+times, so that a slow moment of the machine spreads over all queries instead
+of landing on one. A time is the wall-clock time of one whole request:
+parsing, every SQL statement, rendering or JSON encoding.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from math import ceil
+from statistics import median, quantiles
+from time import perf_counter
+from urllib.parse import urlencode
+
+from sqlalchemy import event, select
+
+from academy import create_app
+from academy.catalogue.models import Offering, OfferingSession
+from academy.extensions import db
+from academy.timeutil import today
+from bench.generate import Prepared, bench_settings
+
+TARGET_MS = 50.0
+PAGE = "/catalogue/"
+API = "/api/v1/offerings"
+#: The common and the rare free-text queries (see bench/vocabulary.py).
+COMMON_TEXT = "trauma informed"
+RARE_TEXT = "soteria"
+DEEP_PAGE = 40
+
+
+@dataclass
+class Query:
+    """One query of the mix: a name and its search parameters."""
+
+    name: str
+    params: dict[str, str]
+
+    @property
+    def query_string(self) -> str:
+        """The parameters as they appear in the URL."""
+        return urlencode(self.params)
+
+    def url(self, endpoint: str) -> str:
+        """The URL on one endpoint."""
+        return f"{endpoint}?{self.query_string}" if self.params else endpoint
+
+
+def search_mix(anchor: date, published: int, per_page: int = 20) -> list[Query]:
+    """The fixed mix. The date range is about a month, starting three months ahead.
+
+    The deep page is page 40, or the last page of a catalogue too small to have one.
+    """
+    deep = min(DEEP_PAGE, max(1, ceil(published / per_page)))
+    month = (anchor.month - 1 + 3) % 12 + 1
+    year = anchor.year + (anchor.month - 1 + 3) // 12
+    after = date(year, month, 1)
+    before = after + timedelta(days=30)
+    return [
+        Query("free text, common", {"q": COMMON_TEXT}),
+        Query("free text, rare", {"q": RARE_TEXT}),
+        Query("level + region", {"level": "awareness", "region": "london"}),
+        Query("co-delivered + free", {"co_delivered": "1", "free": "1"}),
+        Query(
+            "date range",
+            {"starts_after": after.isoformat(), "starts_before": before.isoformat()},
+        ),
+        Query("empty (facets only)", {}),
+        Query("deep page", {"page": str(deep)}),
+    ]
+
+
+@dataclass
+class Timing:
+    """The samples of one query on one endpoint, in milliseconds."""
+
+    samples: list[float] = field(default_factory=list)
+    statements: int = 0
+
+    @property
+    def p50(self) -> float:
+        """The median."""
+        return median(self.samples)
+
+    @property
+    def p95(self) -> float:
+        """The 95th percentile (inclusive method, so never above the maximum)."""
+        return percentile(self.samples, 95)
+
+
+def percentile(samples: list[float], pct: int) -> float:
+    """A percentile of samples; a single sample is its own percentile."""
+    if len(samples) == 1:
+        return samples[0]
+    return quantiles(samples, n=100, method="inclusive")[pct - 1]
+
+
+@dataclass
+class Row:
+    """A line of the table: the same query on the page and on the API."""
+
+    name: str
+    shown: str
+    hits: int | None
+    page: Timing
+    api: Timing
+
+
+@dataclass
+class Report:
+    """Everything one database's table shows."""
+
+    prepared: Prepared
+    repeat: int
+    warmup: int
+    rows: list[Row]
+    offer: Row
+    seconds: float
+    load: tuple[float, float, float]
+
+    def overall(self, which: str) -> float:
+        """p95 over every sample of the search mix on one endpoint."""
+        samples = [s for row in self.rows for s in getattr(row, which).samples]
+        return percentile(samples, 95)
+
+
+class BenchmarkError(RuntimeError):
+    """A request of the mix did not answer 200."""
+
+
+def run_mix(prepared: Prepared, *, repeat: int, warmup: int, log: Callable[[str], None]) -> Report:
+    """Warm up, then time the mix and an offer page on one database."""
+    started = perf_counter()
+    load = os.getloadavg()
+    app = create_app(bench_settings(prepared.url))
+    per_page = app.config["SEARCH_PER_PAGE"]
+    mix = search_mix(prepared.anchor, prepared.counts["published"], per_page)
+    with app.app_context():
+        slug = _sample_slug()
+        engine = db.engine
+    statements = {"n": 0}
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def count_statement(*_args) -> None:
+        statements["n"] += 1
+
+    client = app.test_client()
+    targets: list[tuple[str, Timing]] = []
+    rows = []
+    for query in mix:
+        row = Row(query.name, query.query_string or "(no parameters)", None, Timing(), Timing())
+        rows.append(row)
+        targets += [(query.url(PAGE), row.page), (query.url(API), row.api)]
+    offer = Row("offer page", f"/catalogue/{slug}", None, Timing(), Timing())
+    targets += [
+        (f"/catalogue/{slug}", offer.page),
+        (f"/api/v1/offerings/{slug}", offer.api),
+    ]
+
+    # The first request of each query also counts its hits (and warms up a little).
+    for row, query in zip(rows, mix, strict=True):
+        response = client.get(query.url(API))
+        _check(prepared, query.url(API), response)
+        row.hits = response.get_json()["total"]
+    for round_number in range(warmup + repeat):
+        measured = round_number >= warmup
+        for url, timing in targets:
+            before = statements["n"]
+            begin = perf_counter()
+            response = client.get(url)
+            response.get_data()
+            elapsed = (perf_counter() - begin) * 1000
+            _check(prepared, url, response)
+            if measured:
+                timing.samples.append(elapsed)
+                timing.statements = statements["n"] - before
+        if measured and (round_number - warmup + 1) % 10 == 0:
+            log(f"  {prepared.label}: {round_number - warmup + 1}/{repeat} rounds")
+    event.remove(engine, "before_cursor_execute", count_statement)
+    with app.app_context():
+        db.engine.dispose()
+    return Report(prepared, repeat, warmup, rows, offer, perf_counter() - started, load)
+
+
+def _check(prepared: Prepared, url: str, response) -> None:
+    if response.status_code != 200:
+        body = response.get_data()[:300].decode(errors="replace")
+        raise BenchmarkError(f"{prepared.label}: GET {url} answered {response.status_code}: {body}")
+
+
+def _sample_slug() -> str:
+    """A published offering with upcoming sessions, the same one on every run."""
+    with_sessions = select(OfferingSession.offering_id).where(OfferingSession.starts_on >= today())
+    return db.session.scalar(
+        select(Offering.slug)
+        .where(Offering.status == "published", Offering.id.in_(with_sessions))
+        .order_by(Offering.id)
+        .offset(500)
+        .limit(1)
+    ) or db.session.scalar(select(Offering.slug).where(Offering.status == "published").limit(1))
+
+
+# --- the table ----------------------------------------------------------------------
+
+
+def format_report(report: Report) -> str:
+    """One plain-text table for one database."""
+    prepared = report.prepared
+    counts = prepared.counts
+    where = prepared.url.removeprefix("sqlite:///")
+    if prepared.label != "SQLite":
+        where = _hide_password(prepared.url)
+    load = ", ".join(f"{value:.1f}" for value in report.load)
+    lines = [
+        f"== Catalogue search: {prepared.label} {prepared.version} ({where}) ==",
+        f"Python {platform.python_version()}, SQLite library {sqlite3.sqlite_version}, "
+        f"{os.cpu_count()} CPUs, load average {load} (1/5/15 min, at the start)",
+        f"Data {'reused' if prepared.reused else 'generated'} in {prepared.seconds:.1f} s, "
+        f"dated from {prepared.anchor.isoformat()}: {counts['published']:,} published offerings "
+        f"({counts['self_paced']:,} self-paced)",
+        f"  + {counts['unpublished']:,} draft/submitted/withdrawn, {counts['providers']:,} "
+        f"providers, {counts['sessions']:,} sessions, {counts['tags']:,} facet tags",
+        f"Each request timed {report.repeat} times after {report.warmup} warm-up "
+        f"round{'' if report.warmup == 1 else 's'} of the whole mix (Flask test client,",
+        "whole request); times in ms; SQL = statements per request; ! = p95 over the "
+        f"{TARGET_MS:.0f} ms target",
+        "",
+    ]
+    header = (
+        f"{'query':<20} {'parameters':<38} {'hits':>6} │ {'page p50':>8} {'p95':>6}  {'SQL':>3} │"
+        f" {'API p50':>7} {'p95':>6}  {'SQL':>3}"
+    )
+    rule = "─" * len(header)
+    lines += [header, rule]
+    for row in [*report.rows, None, report.offer]:
+        if row is None:
+            lines.append(rule)
+            continue
+        hits = "" if row.hits is None else f"{row.hits:,}"
+        shown = row.shown if len(row.shown) <= 38 else row.shown[:37] + "…"
+        lines.append(
+            f"{row.name:<20} {shown:<38} {hits:>6} │ {row.page.p50:8.1f} {_p95(row.page)}"
+            f" {row.page.statements:>3} │ {row.api.p50:7.1f} {_p95(row.api)}"
+            f" {row.api.statements:>3}"
+        )
+    lines.append(rule)
+    page_p95, api_p95 = report.overall("page"), report.overall("api")
+    lines.append(
+        f"{'overall p95 of the search mix (offer page not included)':<66} │ {'':>8}"
+        f" {page_p95:6.1f}{'!' if page_p95 > TARGET_MS else ' '} {'':>3} │ {'':>7}"
+        f" {api_p95:6.1f}{'!' if api_p95 > TARGET_MS else ' '}"
+    )
+    met = page_p95 <= TARGET_MS and api_p95 <= TARGET_MS
+    if prepared.label == "SQLite":
+        lines.append(
+            f"Target p95 ≤ {TARGET_MS:.0f} ms on SQLite: {'MET' if met else 'NOT MET'} "
+            f"(page {page_p95:.1f} ms, API {api_p95:.1f} ms); benchmark took "
+            f"{report.seconds:.0f} s"
+        )
+    else:
+        lines.append(
+            f"The {TARGET_MS:.0f} ms target is set for SQLite; PostgreSQL is "
+            f"{'within' if met else 'outside'} it (page {page_p95:.1f} ms, API {api_p95:.1f} ms); "
+            f"benchmark took {report.seconds:.0f} s"
+        )
+    return "\n".join(lines)
+
+
+def _p95(timing: Timing) -> str:
+    flag = "!" if timing.p95 > TARGET_MS else " "
+    return f"{timing.p95:6.1f}{flag}"
+
+
+def _hide_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
