@@ -108,9 +108,10 @@ def database_url(database_template, tmp_path) -> str:
 
 
 def empty_postgres(app) -> None:
-    """Delete every row, keeping the schema and the migration version."""
+    """Delete every row but the migrations' own, keeping the schema."""
     with app.app_context():
-        tables = [t for t in inspect(db.engine).get_table_names() if t != "alembic_version"]
+        keep = {"alembic_version", "catalogue_state"}  # migrations' own rows
+        tables = [t for t in inspect(db.engine).get_table_names() if t not in keep]
         with db.engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 

@@ -26,6 +26,7 @@ EXPECTED_TABLES = {
     "offering_tags",
     "offering_sessions",
     "audit_events",
+    "catalogue_state",
     "alembic_version",
 }
 
@@ -58,9 +59,14 @@ def check_migrations(url: str) -> None:
                 )
             }
             assert {"offerings_fts_insert", "offerings_fts_update", "offerings_fts_delete"} <= names
+            assert {"offerings_bump_version_update", "offering_tags_bump_version_insert"} <= names
         else:
             columns = {c["name"] for c in inspect(db.engine).get_columns("offerings")}
             assert "search_vector" in columns
+            triggers = db.session.execute(
+                text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+            ).scalars()
+            assert "offerings_bump_version" in set(triggers)
         db.engine.dispose()
 
 

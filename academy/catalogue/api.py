@@ -8,12 +8,8 @@ from sqlalchemy import func, select
 from academy.catalogue import api_bp
 from academy.catalogue.models import Offering, Provider
 from academy.catalogue.queries import get_published_offering
-from academy.catalogue.search import (
-    SearchError,
-    published_counts_by_level,
-    read_search_args,
-    search,
-)
+from academy.catalogue.search import published_counts_by_level, search
+from academy.catalogue.search_params import SearchError, read_search_args
 from academy.catalogue.serialise import offering_json, provider_json
 from academy.extensions import db
 from academy.reference import reference

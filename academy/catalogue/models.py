@@ -233,6 +233,22 @@ class OfferingSession(db.Model):
         return f"<OfferingSession {self.offering_id} {self.starts_on}>"
 
 
+class CatalogueState(db.Model):
+    """One row whose version goes up whenever the catalogue changes.
+
+    Database triggers on offerings, offering_tags, offering_sessions and
+    providers bump it (see the migration), so every write path counts, bulk
+    ones included. Each process's search index compares it to know when to
+    rebuild.
+    """
+
+    __tablename__ = "catalogue_state"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class AuditEvent(db.Model):
     """Who did what to which offering or provider, and when."""
 

@@ -13,7 +13,8 @@ from academy.catalogue.queries import (
     get_published_offering,
     published_offerings_of,
 )
-from academy.catalogue.search import SearchError, read_search_args, search
+from academy.catalogue.search import search
+from academy.catalogue.search_params import SearchError, read_search_args
 from academy.catalogue.serialise import offering_jsonld
 from academy.reference import reference
 
