@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Flask, request, url_for
+from flask import Flask
 
 from academy.reference import reference
 from academy.text import format_hours, format_pence
@@ -33,16 +33,6 @@ def labels(keys: list[str], vocabulary: str) -> str:
     return ", ".join(getattr(reference(), vocabulary).labels(keys))
 
 
-def url_with(**changes) -> str:
-    """The current URL with some query arguments replaced (None removes one)."""
-    args = request.args.copy()
-    for name, value in changes.items():
-        args.pop(name, None)
-        if value is not None:
-            args[name] = value
-    return url_for(request.endpoint, **(request.view_args or {}), **args.to_dict(flat=False))
-
-
 def register(app: Flask) -> None:
     """Install the filters and globals."""
     app.jinja_env.filters.update(
@@ -52,7 +42,6 @@ def register(app: Flask) -> None:
         date_range=format_date_range,
         labels=labels,
     )
-    app.jinja_env.globals.update(url_with=url_with)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

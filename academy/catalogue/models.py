@@ -26,8 +26,6 @@ from academy.timeutil import today, utcnow
 
 PROVIDER_STATUSES = ("pending", "approved", "declined")
 OFFERING_STATUSES = ("draft", "submitted", "published", "withdrawn")
-#: The multi-valued vocabularies of an offering, kept in offering_tags.
-TAG_FACETS = ("audience", "sector", "ee_value", "region")
 Hours = Numeric(7, 2, asdecimal=False)
 
 
@@ -166,11 +164,6 @@ class Offering(db.Model):
     def is_free(self) -> bool:
         """Whether the offering costs nothing."""
         return self.cost_pence == 0
-
-    @property
-    def is_accredited(self) -> bool:
-        """Whether it carries academic credit."""
-        return bool(self.credit_value)
 
     @property
     def is_self_paced(self) -> bool:

@@ -228,6 +228,7 @@ def replace_sessions(
         )
     if changed:
         db.session.flush()
+        # Reload so the collection is in date order again for this request.
         db.session.refresh(offering, ["sessions"])
         refresh_regions(offering)
         record_event("offering.sessions_changed", actor=actor, offering=offering, count=len(wanted))

@@ -32,6 +32,7 @@ from academy.catalogue.search_params import (
     TAG_FACETS,
     SearchError,
     SearchParams,
+    facet_vocabularies,
 )
 from academy.extensions import db
 from academy.reference import Reference
@@ -100,16 +101,8 @@ def facet_counts(
 
     Every vocabulary key is present (zero included) in the vocabulary's order.
     """
-    vocabularies = {
-        "level": ref.escalator,
-        "format": ref.formats,
-        "sector": ref.sectors,
-        "region": ref.regions,
-        "audience": ref.audiences,
-        "ee_value": ref.ee_values,
-    }
     facets: dict[str, dict] = {}
-    for name, vocabulary in vocabularies.items():
+    for name, vocabulary in facet_vocabularies(ref).items():
         counted = index.counts(name, all_but(chosen, base, name))
         facets[name] = {key: counted.get(key, 0) for key in vocabulary.keys}
 

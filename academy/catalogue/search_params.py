@@ -47,6 +47,18 @@ STOP_WORDS = frozenset(
 )
 
 
+def facet_vocabularies(ref: Reference) -> dict:
+    """The vocabulary each value facet takes its keys from, by parameter name."""
+    return {
+        "level": ref.escalator,
+        "format": ref.formats,
+        "sector": ref.sectors,
+        "region": ref.regions,
+        "audience": ref.audiences,
+        "ee_value": ref.ee_values,
+    }
+
+
 class SearchError(ValueError):
     """A search parameter could not be understood."""
 
@@ -136,15 +148,7 @@ def parse_search_args(
     else:
         params.q = q
 
-    vocabularies = {
-        "level": ref.escalator,
-        "format": ref.formats,
-        "sector": ref.sectors,
-        "region": ref.regions,
-        "audience": ref.audiences,
-        "ee_value": ref.ee_values,
-    }
-    for name, vocabulary in vocabularies.items():
+    for name, vocabulary in facet_vocabularies(ref).items():
         values = [v.strip() for v in args.getlist(name) if v.strip()]
         unknown = [v for v in values if v not in vocabulary]
         if unknown:

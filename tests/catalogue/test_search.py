@@ -326,3 +326,19 @@ def test_search_page_links_to_next_page_keeping_filters(client, catalogue):
     """Does the next-page link keep the query, filters and sort (a persistent URL)?"""
     page = client.get("/catalogue/?per_page=2&sort=title&sector=health").get_data(as_text=True)
     assert "page=2" in page and "sort=title" in page and "sector=health" in page
+
+
+def test_full_text_follows_edits(app, client):
+    """After a title changes, is the offer found by its new words and not its old ones?"""
+    from academy.catalogue.models import Offering
+    from academy.catalogue.operations import update_offering
+    from academy.extensions import db
+
+    with app.app_context():
+        offering_id = gen_offering(title="Containment in groups").id
+    assert len(found(client, "q=containment")) == 1
+    with app.app_context():
+        update_offering(db.session.get(Offering, offering_id), {"title": "Mentalizing in teams"})
+        db.session.commit()
+    assert found(client, "q=containment") == []
+    assert len(found(client, "q=mentalizing+teams")) == 1
