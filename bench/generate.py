@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 
 from academy import create_app
 from academy.catalogue.models import Offering, OfferingSession, OfferingTag, Provider
+from academy.catalogue.operations import regions_of
 from academy.config import PROJECT_ROOT
 from academy.extensions import db
 from academy.text import slugify
@@ -439,7 +440,7 @@ class Catalogue:
     tags: list[dict]
 
 
-def build_catalogue(published: int, anchor: date, online_formats: set[str]) -> Catalogue:
+def build_catalogue(published: int, anchor: date) -> Catalogue:
     """Compose the whole catalogue from the fixed seed; dates count from anchor."""
     rng = random.Random(SEED)
     now = datetime.combine(anchor, datetime.min.time())
@@ -472,14 +473,12 @@ def build_catalogue(published: int, anchor: date, online_formats: set[str]) -> C
 
         dated = _sessions(rng, offering, provider, anchor, first_id=len(sessions) + 1)
         sessions += dated
-        regions = {s["region"] for s in dated if s["region"]}
-        if any(s["online"] for s in dated) or offering["format"] in online_formats:
-            regions.add("online")
+        regions = regions_of([(s["region"], s["online"]) for s in dated], offering["format"])
         for facet, keys in (
             ("audience", _audiences(rng, offering)),
             ("sector", SECTORS.distinct(rng, rng.choice((1, 1, 2, 2, 3)))),
             ("ee_value", EE_VALUES.distinct(rng, rng.choice((0, 1, 1, 2, 2, 3)))),
-            ("region", sorted(regions)),
+            ("region", regions),
         ):
             tags += [{"offering_id": number, "facet": facet, "key": key} for key in keys]
     return Catalogue(providers=providers, offerings=offerings, sessions=sessions, tags=tags)
@@ -780,9 +779,7 @@ def _generate(url: str, offerings: int, anchor: date, log: Log) -> None:
     with app.app_context():
         started = perf_counter()
         upgrade()
-        ref = app.extensions["academy.reference"]
-        online = {t.key for t in ref.formats if t.extra.get("mode") == "online"}
-        catalogue = build_catalogue(offerings, anchor, online)
+        catalogue = build_catalogue(offerings, anchor)
         log(
             f"  composed {len(catalogue.offerings):,} offerings, {len(catalogue.sessions):,} "
             f"sessions, {len(catalogue.tags):,} tags in {perf_counter() - started:.1f} s"

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -33,7 +34,6 @@ from academy.catalogue.models import (
     OfferingTag,
     Provider,
 )
-from academy.catalogue.search_params import CO_PRODUCTION
 from academy.extensions import db
 from academy.timeutil import today
 
@@ -48,11 +48,18 @@ def bitmap(positions: Iterable[int], size: int) -> int:
     return int.from_bytes(bits, "little")
 
 
+class Stamp(NamedTuple):
+    """What an index was built from: the catalogue's version on a given day."""
+
+    version: int | None
+    on: date
+
+
 @dataclass(frozen=True)
 class FacetIndex:
     """Positions, bitmaps per facet value, and positions in each sort order."""
 
-    stamp: tuple
+    stamp: Stamp
     ids: tuple[int, ...]  # position -> offering id
     positions: dict[int, int]  # offering id -> position
     bitmaps: dict[str, dict[object, int]]  # facet -> value -> bitmap
@@ -75,14 +82,16 @@ class FacetIndex:
 
     def any_of(self, facet: str, values: Iterable) -> int:
         """The offerings with any of these values in a facet."""
+        bitmaps = self.bitmaps.get(facet, {})
         result = 0
         for value in values:
-            result |= self.bitmaps[facet].get(value, 0)
+            result |= bitmaps.get(value, 0)
         return result
 
     def counts(self, facet: str, mask: int) -> dict[object, int]:
         """How many offerings in the mask hold each value of a facet."""
-        return {value: (bits & mask).bit_count() for value, bits in self.bitmaps[facet].items()}
+        bitmaps = self.bitmaps.get(facet, {})
+        return {value: (bits & mask).bit_count() for value, bits in bitmaps.items()}
 
     def page(self, mask: int, order: Iterable[int], offset: int, limit: int) -> list[int]:
         """Offering ids of one page: positions in `order` that are in the mask."""
@@ -100,12 +109,12 @@ class FacetIndex:
         return found
 
 
-def catalogue_stamp() -> tuple:
+def catalogue_stamp() -> Stamp:
     """What the index must match: the catalogue's version and today's date."""
-    return (db.session.scalar(select(CatalogueState.version)), today())
+    return Stamp(db.session.scalar(select(CatalogueState.version)), today())
 
 
-def build_index(stamp: tuple, on: date) -> FacetIndex:
+def build_index(stamp: Stamp) -> FacetIndex:
     """Read the published catalogue (three statements) into a fresh index."""
     rows = db.session.execute(
         select(
@@ -118,30 +127,30 @@ def build_index(stamp: tuple, on: date) -> FacetIndex:
             Offering.cost_pence,
             Offering.credit_value,
             Offering.published_at,
-            func.lower(Offering.title),
-            Provider.slug,
+            func.lower(Offering.title).label("title_key"),
+            Provider.slug.label("provider"),
         )
         .join(Provider, Provider.id == Offering.provider_id)
         .where(Offering.status == "published")
         .order_by(Offering.id)
     ).all()
-    ids = tuple(row[0] for row in rows)
+    ids = tuple(row.id for row in rows)
     positions = {offering_id: position for position, offering_id in enumerate(ids)}
     members: dict[str, dict[object, list[int]]] = defaultdict(lambda: defaultdict(list))
     for position, row in enumerate(rows):
-        (_, level, format_, co_designed, co_delivered, lived, cost, credit, *_, provider) = row
-        members["level"][level].append(position)
-        members["format"][format_].append(position)
-        members["provider"][provider].append(position)
-        flags = {
-            "co_designed": co_designed,
-            "co_delivered": co_delivered,
-            "lived_experience_led": lived,
-            "free": cost == 0,
-            "accredited": bool(credit),
+        values = {
+            "level": row.level,
+            "format": row.format,
+            "provider": row.provider,
+            # yes/no filters are facets with the values True and False
+            "co_designed": bool(row.co_designed),
+            "co_delivered": bool(row.co_delivered),
+            "lived_experience_led": bool(row.lived_experience_led),
+            "free": row.cost_pence == 0,
+            "accredited": bool(row.credit_value),
         }
-        for name, value in flags.items():
-            members[name][bool(value)].append(position)
+        for facet, value in values.items():
+            members[facet][value].append(position)
 
     tags = db.session.execute(
         select(OfferingTag.offering_id, OfferingTag.facet, OfferingTag.key)
@@ -154,7 +163,7 @@ def build_index(stamp: tuple, on: date) -> FacetIndex:
     next_starts = dict(
         db.session.execute(
             select(OfferingSession.offering_id, func.min(OfferingSession.starts_on))
-            .where(OfferingSession.starts_on >= on)
+            .where(OfferingSession.starts_on >= stamp.on)
             .group_by(OfferingSession.offering_id)
         ).all()
     )
@@ -163,19 +172,18 @@ def build_index(stamp: tuple, on: date) -> FacetIndex:
         facet: {value: bitmap(found, size) for value, found in values.items()}
         for facet, values in members.items()
     }
-    for facet in ("level", "format", "provider", "sector", "region", "audience", "ee_value"):
-        bitmaps.setdefault(facet, {})
-    for name in (*CO_PRODUCTION, "free", "accredited"):
-        bitmaps.setdefault(name, {})
 
     by_position = range(size)
-    newest = sorted(by_position, key=lambda p: (rows[p][8] or date.min, ids[p]), reverse=True)
-    title = sorted(by_position, key=lambda p: (rows[p][9], ids[p]))
-    far = date.max
+
+    def newest_key(p: int):
+        return (rows[p].published_at or date.min, ids[p])
+
+    def title_key(p: int):
+        return (rows[p].title_key, ids[p])
 
     def soonest_key(p: int):
         start = next_starts.get(ids[p])
-        return (start is None, start or far, rows[p][9], ids[p])
+        return (start is None, start or date.max, rows[p].title_key, ids[p])
 
     return FacetIndex(
         stamp=stamp,
@@ -183,8 +191,8 @@ def build_index(stamp: tuple, on: date) -> FacetIndex:
         positions=positions,
         bitmaps=bitmaps,
         orders={
-            "newest": tuple(newest),
-            "title": tuple(title),
+            "newest": tuple(sorted(by_position, key=newest_key, reverse=True)),
+            "title": tuple(sorted(by_position, key=title_key)),
             "soonest": tuple(sorted(by_position, key=soonest_key)),
         },
     )
@@ -194,11 +202,12 @@ def current_index() -> FacetIndex:
     """This process's index for the current app, rebuilt if the catalogue has changed."""
     stamp = catalogue_stamp()
     index = current_app.extensions.get("academy.facet_index")
-    if index is not None and index.stamp == stamp and stamp[0] is not None:
+    # No version row (a database emptied by hand) means nothing can be trusted to stay.
+    if index is not None and index.stamp == stamp and stamp.version is not None:
         return index
     with _lock:
         index = current_app.extensions.get("academy.facet_index")
-        if index is None or index.stamp != stamp or stamp[0] is None:
-            index = build_index(stamp, stamp[1])
+        if index is None or index.stamp != stamp or stamp.version is None:
+            index = build_index(stamp)
             current_app.extensions["academy.facet_index"] = index
     return index

@@ -104,13 +104,9 @@ def create_provider(
 
 def update_provider(provider: Provider, fields: Mapping, *, actor: User | None = None) -> dict:
     """Change a provider's details; returns what changed."""
-    changes = {}
-    for name, value in fields.items():
-        if getattr(provider, name) != value:
-            changes[name] = [getattr(provider, name), value]
-            setattr(provider, name, value)
+    changes = _assign(provider, fields)
     if changes:
-        record_event("provider.updated", actor=actor, provider=provider, changes=changes)
+        record_event("provider.updated", actor=actor, provider=provider, changes=_jsonable(changes))
         db.session.flush()
     return changes
 
@@ -135,6 +131,17 @@ def add_member(provider: Provider, user: User, *, actor: User | None = None) -> 
     return member
 
 
+def _assign(target, values: Mapping) -> dict:
+    """Set the attributes that differ; returns {name: [old, new]} for each."""
+    changes = {}
+    for name, value in values.items():
+        old = getattr(target, name)
+        if old != value:
+            changes[name] = [old, value]
+            setattr(target, name, value)
+    return changes
+
+
 def _set_tags(offering: Offering, facet: str, keys: Iterable[str]) -> bool:
     """Replace one facet's tags; returns whether anything changed."""
     wanted = list(dict.fromkeys(keys))
@@ -155,22 +162,24 @@ def refresh_regions(offering: Offering) -> None:
     and online formats put it in "online" too. Kept as tags so that a region
     filter and its facet count cost the same as a sector's.
     """
-    regions = {s.region for s in offering.sessions if s.region}
-    if any(s.online for s in offering.sessions):
+    places = [(session.region, session.online) for session in offering.sessions]
+    _set_tags(offering, "region", regions_of(places, offering.format))
+
+
+def regions_of(places: Iterable[tuple[str | None, bool]], format_key: str) -> list[str]:
+    """The regions of (region, online) session places, plus "online" for an online format."""
+    regions = {region for region, _ in places if region}
+    if any(online for _, online in places):
         regions.add("online")
-    term = reference().formats.get(offering.format)
+    term = reference().formats.get(format_key)
     if term is not None and term.extra.get("mode") == "online":
         regions.add("online")
-    _set_tags(offering, "region", sorted(regions))
+    return sorted(regions)
 
 
 def _apply_offering_data(offering: Offering, data: Mapping) -> dict:
     """Copy validated data onto an offering; returns {field: [old, new]}."""
-    changes = {}
-    for name in OFFERING_FIELDS:
-        if name in data and getattr(offering, name) != data[name]:
-            changes[name] = [getattr(offering, name), data[name]]
-            setattr(offering, name, data[name])
+    changes = _assign(offering, {name: data[name] for name in OFFERING_FIELDS if name in data})
     for name, facet in OFFERING_TAG_FIELDS.items():
         if name in data:
             before = offering.tag_keys(facet)
@@ -198,6 +207,7 @@ def update_offering(offering: Offering, data: Mapping, *, actor: User | None = N
     if "format" in changes:
         refresh_regions(offering)
     if changes:
+        offering.updated_at = utcnow()  # tag changes alone leave the row clean
         db.session.flush()
         record_event("offering.updated", actor=actor, offering=offering, changes=_jsonable(changes))
     return changes
@@ -227,6 +237,7 @@ def replace_sessions(
             OfferingSession(**{n: values.get(n, _session_default(n)) for n in SESSION_FIELDS})
         )
     if changed:
+        offering.updated_at = utcnow()
         db.session.flush()
         # Reload so the collection is in date order again for this request.
         db.session.refresh(offering, ["sessions"])

@@ -27,9 +27,8 @@ from academy.catalogue.facet_index import FacetIndex, current_index
 from academy.catalogue.models import Offering, OfferingSession
 from academy.catalogue.search_params import (
     CO_PRODUCTION,
-    COLUMN_FACETS,
     FLAGS,
-    TAG_FACETS,
+    VALUE_FACETS,
     SearchError,
     SearchParams,
     facet_vocabularies,
@@ -37,9 +36,6 @@ from academy.catalogue.search_params import (
 from academy.extensions import db
 from academy.reference import Reference
 from academy.timeutil import today
-
-#: Facets chosen by listing values (OR within a facet), and their vocabularies.
-VALUE_FACETS = (*COLUMN_FACETS, *TAG_FACETS, "provider")
 
 
 def text_matches(terms: list[str]) -> list[int]:

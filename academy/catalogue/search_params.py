@@ -28,6 +28,8 @@ TAG_FACETS = ("sector", "region", "audience", "ee_value")
 CO_PRODUCTION = ("co_designed", "co_delivered", "lived_experience_led")
 #: Yes/no filters.
 FLAGS = (*CO_PRODUCTION, "free", "accredited")
+#: Facets chosen by listing values: OR within a facet, AND across facets.
+VALUE_FACETS = (*COLUMN_FACETS, *TAG_FACETS, "provider")
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 MAX_TERMS = 12
@@ -114,7 +116,7 @@ class SearchParams:
     @property
     def has_filters(self) -> bool:
         """Whether anything narrows the catalogue beyond the text."""
-        names = (*COLUMN_FACETS, *TAG_FACETS, "provider", *FLAGS, "starts_after", "starts_before")
+        names = (*VALUE_FACETS, *FLAGS, "starts_after", "starts_before")
         return any(getattr(self, name) for name in names)
 
 

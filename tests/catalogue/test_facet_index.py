@@ -6,7 +6,13 @@ from datetime import timedelta
 
 from sqlalchemy import select, text
 
-from academy.catalogue.facet_index import bitmap, build_index, catalogue_stamp, current_index
+from academy.catalogue.facet_index import (
+    Stamp,
+    bitmap,
+    build_index,
+    catalogue_stamp,
+    current_index,
+)
 from academy.catalogue.models import CatalogueState, Offering
 from academy.catalogue.operations import publish_offering, replace_sessions, update_offering
 from academy.extensions import db
@@ -76,8 +82,8 @@ def test_the_index_is_rebuilt_only_when_needed(app):
         gen_offering()
         first = current_index()
         assert current_index() is first
-        tomorrow = (catalogue_stamp()[0], today() + timedelta(days=1))
-        assert build_index(tomorrow, tomorrow[1]).stamp != first.stamp
+        tomorrow = Stamp(catalogue_stamp().version, today() + timedelta(days=1))
+        assert build_index(tomorrow).stamp != first.stamp
 
 
 def test_soonest_order_follows_the_day(app):
@@ -85,7 +91,7 @@ def test_soonest_order_follows_the_day(app):
     with app.app_context():
         gen_offering(title="Tomorrow", sessions=[1])
         gen_offering(title="Next week", sessions=[7])
-        index = build_index(("v", today() + timedelta(days=3)), today() + timedelta(days=3))
+        index = build_index(Stamp(0, today() + timedelta(days=3)))
         order = [index.ids[p] for p in index.orders["soonest"]]
         by_title = {o.id: o.title for o in db.session.scalars(select(Offering))}
         assert [by_title[i] for i in order] == ["Next week", "Tomorrow"]
@@ -95,7 +101,9 @@ def test_bitmap_and_page():
     """Does a page skip and take positions in order, only those in the mask?"""
     from academy.catalogue.facet_index import FacetIndex
 
-    index = FacetIndex(stamp=(), ids=(10, 11, 12, 13, 14), positions={}, bitmaps={}, orders={})
+    index = FacetIndex(
+        stamp=Stamp(0, today()), ids=(10, 11, 12, 13, 14), positions={}, bitmaps={}, orders={}
+    )
     mask = bitmap([0, 2, 3, 4], 5)
     assert mask == 0b11101
     assert index.page(mask, [4, 3, 2, 1, 0], offset=1, limit=2) == [13, 12]
