@@ -19,9 +19,15 @@ from academy.reference import load_reference
 
 ROUTE_MODULES = (
     "academy.accounts.views",
+    "academy.accounts.your_data",
     "academy.catalogue.views",
     "academy.catalogue.api",
+    "academy.catalogue.provide",
+    "academy.catalogue.provide_import",
+    "academy.catalogue.review",
     "academy.escalator.views",
+    "academy.portfolios.views",
+    "academy.portfolios.export_views",
 )
 
 
@@ -130,9 +136,10 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """One blueprint per feature."""
     from academy.accounts import bp as accounts_bp
-    from academy.catalogue import api_bp
+    from academy.catalogue import api_bp, provide_bp, review_bp
     from academy.catalogue import bp as catalogue_bp
     from academy.escalator import bp as escalator_bp
+    from academy.portfolios import bp as portfolio_bp
 
     # Importing a feature's views registers its routes on its blueprint.
     for module in ROUTE_MODULES:
@@ -141,6 +148,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(provide_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(portfolio_bp)
     csrf.exempt(api_bp)  # read-only JSON: nothing there changes state
 
 
@@ -162,6 +172,8 @@ def register_commands(app: Flask) -> None:
     """The flask CLI commands: create-user, seed-demo."""
     from academy.accounts.commands import create_user_command
     from academy.catalogue.demo import seed_demo_command
+    from academy.catalogue.import_command import import_offerings_command
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(import_offerings_command)

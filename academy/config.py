@@ -15,8 +15,10 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}  # never mutated: configure() copies it
     # Seconds a SQLite writer waits for a lock before giving up.
     SQLITE_BUSY_TIMEOUT = 15
-    # Uploads (spreadsheets) are at most 5 MB.
-    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    # Spreadsheets to import are at most 5 MB; a request may be a little larger,
+    # for the form around the file, so the importer says the limit itself.
+    IMPORT_MAX_BYTES = 5 * 1024 * 1024
+    MAX_CONTENT_LENGTH = IMPORT_MAX_BYTES + 64 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -28,6 +28,7 @@ VOCABULARIES = (
     "ee_values",
     "credit_schemes",
     "academic_levels",
+    "activity_types",
 )
 
 

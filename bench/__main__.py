@@ -1,9 +1,11 @@
-"""`python -m bench`: generate (or reuse) a synthetic catalogue and time catalogue search.
+"""`python -m bench`: time catalogue search on a synthetic catalogue, then the spreadsheet import.
 
 SQLite first, then PostgreSQL when a server answers: the URL from --postgres,
 else ACADEMY_BENCH_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/bench_academy
-(created if missing). The results go to stdout, one table per database;
-progress goes to stderr.
+(created if missing). The import runs on its own databases (a fresh
+bench/out/import.sqlite3, and the same server's bench_import database), so it
+never disturbs the search catalogue. The results go to stdout, one table per
+database and benchmark; progress goes to stderr.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bench.generate import prepare_postgres, prepare_sqlite, sqlalchemy_postgres_url
+from bench.generate import OUT_DIR, prepare_postgres, prepare_sqlite, sqlalchemy_postgres_url
+from bench.importing import OFFERINGS, SESSIONS, format_import_report, run_import
 from bench.search import BenchmarkError, format_report, run_mix
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/bench_academy"
@@ -61,6 +64,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--fresh",
         action="store_true",
         help="regenerate the data even if a matching database exists",
+    )
+    parser.add_argument("--no-import", action="store_true", help="skip the import benchmark")
+    parser.add_argument("--import-only", action="store_true", help="run only the import benchmark")
+    parser.add_argument(
+        "--import-offerings",
+        type=positive,
+        default=OFFERINGS,
+        metavar="N",
+        help=f"offerings in the imported workbook (default {OFFERINGS})",
+    )
+    parser.add_argument(
+        "--import-sessions",
+        type=positive,
+        default=SESSIONS,
+        metavar="M",
+        help=f"sessions in the imported workbook (default {SESSIONS})",
     )
     return parser.parse_args(argv)
 
@@ -133,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     first = True
     for label, url in runs:
+        if args.import_only:
+            break
         if url is not None:
             problem = postgres_problem(url)
             if problem:
@@ -153,6 +174,33 @@ def main(argv: list[str] | None = None) -> int:
             out()
         out(format_report(report))
         first = False
+    if not args.no_import:
+        for label, url in runs:
+            target = f"sqlite:///{OUT_DIR / 'import.sqlite3'}"
+            if url is not None:
+                target = make_url(sqlalchemy_postgres_url(url)).set(database="bench_import")
+                target = target.render_as_string(hide_password=False)
+                problem = postgres_problem(target)
+                if problem:
+                    out(f"{'' if first else chr(10)}PostgreSQL import: skipped ({problem})")
+                    first = False
+                    continue
+            try:
+                result = run_import(
+                    target,
+                    label,
+                    offerings=args.import_offerings,
+                    sessions=args.import_sessions,
+                    fresh=args.fresh,
+                    log=log,
+                )
+            except RuntimeError as error:
+                log(f"error: {error}")
+                return 1
+            if not first:
+                out()
+            out(format_import_report(result))
+            first = False
     return 0
 
 

@@ -16,6 +16,8 @@ from academy.catalogue.operations import (
     replace_sessions,
 )
 from academy.extensions import db
+from academy.portfolios.models import PortfolioEntry
+from academy.portfolios.operations import create_entry
 from academy.timeutil import today
 
 _numbers = itertools.count(1)
@@ -85,3 +87,21 @@ def gen_offering(
         offering.status = status
     db.session.commit()
     return offering
+
+
+def gen_entry(user: User, **fields) -> PortfolioEntry:
+    """A portfolio entry made through the operation (a 3-hour awareness workshop a month ago)."""
+    start = fields.pop("starts_on", today() - timedelta(days=30))
+    data = {
+        "title": f"Activity {next(_numbers)}",
+        "starts_on": start,
+        "ends_on": fields.pop("ends_on", start),
+        "hours": 3,
+        "participatory_hours": 3,
+        "activity_type": "workshop",
+        "level": "awareness",
+        **fields,
+    }
+    entry = create_entry(user, data, offering=fields.get("offering"), session=fields.get("session"))
+    db.session.commit()
+    return entry

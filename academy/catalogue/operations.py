@@ -119,6 +119,37 @@ def approve_provider(provider: Provider, *, actor: User | None = None) -> None:
     db.session.flush()
 
 
+def request_provider(user: User, fields: Mapping) -> Provider:
+    """A user asks to list training for an organisation: pending, with them as its member."""
+    provider = create_provider(
+        fields["name"],
+        actor=user,
+        status="pending",
+        **{name: value for name, value in fields.items() if name != "name"},
+    )
+    add_member(provider, user, actor=user)
+    return provider
+
+
+def decline_provider(provider: Provider, reason: str, *, actor: User | None = None) -> None:
+    """Turn down a provider's request, with a reason its members see."""
+    provider.status = "declined"
+    provider.decline_reason = reason
+    record_event("provider.declined", actor=actor, provider=provider, reason=reason)
+    db.session.flush()
+
+
+def resubmit_provider(provider: Provider, *, actor: User | None = None) -> None:
+    """A declined provider, its details changed, asks the curators again."""
+    provider.status = "pending"
+    record_event("provider.resubmitted", actor=actor, provider=provider)
+    db.session.flush()
+
+
+class MembershipError(ValueError):
+    """A change to a provider's members that cannot be made; the message says why."""
+
+
 def add_member(provider: Provider, user: User, *, actor: User | None = None) -> ProviderMember:
     """Make a user a member of a provider (once)."""
     for member in provider.members:
@@ -129,6 +160,20 @@ def add_member(provider: Provider, user: User, *, actor: User | None = None) -> 
     record_event("provider.member_added", actor=actor, provider=provider, user=user.email)
     db.session.flush()
     return member
+
+
+def remove_member(provider: Provider, user: User, *, actor: User | None = None) -> None:
+    """Take a user off a provider's members; the last member stays."""
+    member = next((m for m in provider.members if m.user_id == user.id), None)
+    if member is None:
+        raise MembershipError(f"{user.name} is not a member of {provider.name}.")
+    if len(provider.members) == 1:
+        raise MembershipError(
+            f"{user.name} is the only member of {provider.name}. Add someone else first."
+        )
+    provider.members.remove(member)
+    record_event("provider.member_removed", actor=actor, provider=provider, user=user.email)
+    db.session.flush()
 
 
 def _assign(target, values: Mapping) -> dict:
@@ -209,7 +254,13 @@ def update_offering(offering: Offering, data: Mapping, *, actor: User | None = N
     if changes:
         offering.updated_at = utcnow()  # tag changes alone leave the row clean
         db.session.flush()
-        record_event("offering.updated", actor=actor, offering=offering, changes=_jsonable(changes))
+        record_event(
+            "offering.updated",
+            actor=actor,
+            offering=offering,
+            changes=_jsonable(changes),
+            live=offering.is_published,
+        )
     return changes
 
 
@@ -237,14 +288,54 @@ def replace_sessions(
             OfferingSession(**{n: values.get(n, _session_default(n)) for n in SESSION_FIELDS})
         )
     if changed:
-        offering.updated_at = utcnow()
-        db.session.flush()
-        # Reload so the collection is in date order again for this request.
-        db.session.refresh(offering, ["sessions"])
-        refresh_regions(offering)
-        record_event("offering.sessions_changed", actor=actor, offering=offering, count=len(wanted))
-        db.session.flush()
+        _sessions_changed(offering, "offering.sessions_changed", actor, count=len(wanted))
     return changed
+
+
+def add_session(offering: Offering, values: Mapping, *, actor: User | None = None):
+    """Add one dated run to an offering."""
+    session = OfferingSession(**{n: values.get(n, _session_default(n)) for n in SESSION_FIELDS})
+    offering.sessions.append(session)
+    _sessions_changed(offering, "offering.session_added", actor, dates=_dates(session))
+    return session
+
+
+def update_session(
+    offering: Offering, session: OfferingSession, values: Mapping, *, actor: User | None = None
+) -> dict:
+    """Change one of an offering's sessions; returns what changed."""
+    changes = _assign(session, {n: values[n] for n in SESSION_FIELDS if n in values})
+    if changes:
+        _sessions_changed(
+            offering, "offering.session_changed", actor, dates=_dates(session), changes=changes
+        )
+    return changes
+
+
+def remove_session(
+    offering: Offering, session: OfferingSession, *, actor: User | None = None
+) -> None:
+    """Take one dated run off an offering."""
+    dates = _dates(session)
+    offering.sessions.remove(session)
+    _sessions_changed(offering, "offering.session_removed", actor, dates=dates)
+
+
+def _dates(session: OfferingSession) -> str:
+    return f"{session.starts_on.isoformat()} to {session.ends_on.isoformat()}"
+
+
+def _sessions_changed(offering: Offering, action: str, actor: User | None, **detail) -> None:
+    """After a change to dates: keep them in order, re-derive regions, audit."""
+    offering.updated_at = utcnow()
+    db.session.flush()
+    # Reload so the collection is in date order again for this request.
+    db.session.refresh(offering, ["sessions"])
+    refresh_regions(offering)
+    if "changes" in detail:
+        detail["changes"] = _jsonable(detail["changes"])
+    record_event(action, actor=actor, offering=offering, live=offering.is_published, **detail)
+    db.session.flush()
 
 
 def _session_default(name: str):

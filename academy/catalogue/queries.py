@@ -46,3 +46,10 @@ def published_offerings_of(provider: Provider) -> list[Offering]:
             .options(selectinload(Offering.tags), selectinload(Offering.sessions))
         )
     )
+
+
+def offering_by_reference(provider: Provider, reference: str) -> Offering | None:
+    """The provider's offering with this reference of their own, in any status."""
+    return db.session.scalar(
+        select(Offering).where(Offering.provider_id == provider.id, Offering.reference == reference)
+    )

@@ -38,11 +38,17 @@ def search_page():
 @bp.get("/catalogue/<slug>")
 def offering(slug: str):
     """An offer: everything a practitioner needs to decide, and its dates."""
-    item = get_published_offering(slug)
+    return offering_page(get_published_offering(slug))
+
+
+def offering_page(item, *, preview: bool = False, status: int = 200):
+    """Render an offer's public page; providers and curators see the same, marked as a preview."""
     jsonld = json.dumps(offering_jsonld(item, reference()), ensure_ascii=False)
     # Stop "</script>" in any text from closing the JSON-LD block early.
     jsonld = jsonld.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return render_template("catalogue/offering.html", offering=item, jsonld=jsonld)
+    return render_template(
+        "catalogue/offering.html", offering=item, jsonld=jsonld, preview=preview
+    ), status
 
 
 @bp.get("/catalogue/<slug>.ics")

@@ -21,6 +21,7 @@ class Level:
     description: str
     typical_formats: tuple[str, ...]
     academic_level: str
+    position_hours: float = 0
 
     @property
     def label(self) -> str:
@@ -77,6 +78,16 @@ class Escalator:
         return self.levels[index - 1] if index > 0 else None
 
 
+def _hours(path: Path, entry: dict) -> float:
+    """A level's position_hours: a number, 0 or more (0 when not given)."""
+    value = entry.get("position_hours", 0)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ReferenceDataError(
+            f"{path}: level {entry['key']!r}: 'position_hours' must be a number, 0 or more"
+        )
+    return float(value)
+
+
 def load_escalator(path: Path) -> Escalator:
     """Read and validate the escalator's levels."""
     entries = read_toml(path).get("level")
@@ -110,6 +121,7 @@ def load_escalator(path: Path) -> Escalator:
                 description=e["description"],
                 typical_formats=tuple(e["typical_formats"]),
                 academic_level=e["academic_level"],
+                position_hours=_hours(path, e),
             )
             for e in entries
         ),

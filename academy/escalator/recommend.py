@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import case, exists, or_, select
+from collections.abc import Collection
+
+from sqlalchemy import case, exists, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from academy.accounts.models import User
@@ -20,11 +22,18 @@ def available():
     return or_(upcoming, ~any_session)
 
 
-def suggestions(level: str, user: User | None = None, *, limit: int = 4) -> list[Offering]:
+def suggestions(
+    level: str,
+    user: User | None = None,
+    *,
+    limit: int = 4,
+    exclude: Collection[int] = (),
+) -> list[Offering]:
     """Published, available offers at a level, those nearest the person first.
 
     Offers in the person's sector and region come first, then co-delivered
-    ones; this orders, it never filters anyone out.
+    ones; this orders, it never filters anyone out. `exclude` leaves out
+    offerings by id (what the learner has already done).
     """
 
     def has_tag(facet: str, key: str):
@@ -43,6 +52,7 @@ def suggestions(level: str, user: User | None = None, *, limit: int = 4) -> list
     query = (
         select(Offering)
         .where(Offering.status == "published", Offering.level == level, available())
+        .where(Offering.id.not_in(list(exclude)) if exclude else true())
         .order_by(
             *nearness, Offering.co_delivered.desc(), Offering.published_at.desc(), Offering.id
         )

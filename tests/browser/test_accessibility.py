@@ -15,10 +15,13 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from academy.accounts.operations import find_user
 from academy.catalogue.models import Offering
+from academy.catalogue.operations import decline_provider, update_offering
+from academy.catalogue.workflow import return_offering, submit_offering
 from academy.extensions import db
 from tests.conftest import PASSWORD
-from tests.factories import gen_user
+from tests.factories import gen_offering, gen_provider, gen_user
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 AXE_OPTIONS = {
@@ -108,6 +111,238 @@ def search_with_errors(page: Page, base: str, app) -> None:
     expect(page.get_by_role("alert")).to_be_visible()
 
 
+def portfolio_world(app) -> dict:
+    """The axe learner, with entries at several levels over two years; returns an entry id."""
+    from datetime import timedelta
+
+    from academy.accounts.operations import find_user
+    from academy.portfolios.operations import create_entry
+    from academy.timeutil import today
+
+    with app.app_context():
+        user = find_user("axe@example.org")
+        ids = []
+        for days, level, hours in (
+            (20, "awareness", 6.5),
+            (200, "understanding", 30),
+            (500, None, 2),
+        ):
+            start = today() - timedelta(days=days)
+            entry = create_entry(
+                user,
+                {
+                    "title": f"Axe activity {days}",
+                    "provider_name": "Axe trainers",
+                    "starts_on": start,
+                    "ends_on": start,
+                    "hours": hours,
+                    "participatory_hours": hours / 2,
+                    "activity_type": "course",
+                    "level": level,
+                    "format": "workshop",
+                    "co_delivered": level == "awareness",
+                    "learning": "What I learnt.\n\nAnd more.",
+                    "practice_change": "I listen first.",
+                },
+            )
+            ids.append(entry.id)
+        db.session.commit()
+        return {"entry": ids[0]}
+
+
+def as_learner_with_entries(path: str) -> Callable:
+    """A portfolio page of a learner with entries; path takes {entry}."""
+
+    def go(page: Page, base: str, app) -> None:
+        log_in(page, base, app, level="understanding")
+        world = portfolio_world(app)
+        visit(path.format(**world))(page, base, app)
+
+    return go
+
+
+def portfolio_empty(page: Page, base: str, app) -> None:
+    log_in(page, base, app)
+    visit("/portfolio/")(page, base, app)
+    expect(page.get_by_role("heading", name="Your portfolio", level=1)).to_be_visible()
+
+
+def record_from_an_offer(page: Page, base: str, app) -> None:
+    slug, _ = demo_offering(app)
+    log_in(page, base, app)
+    visit(f"/portfolio/entries/new?offering={slug}")(page, base, app)
+
+
+def entry_with_errors(page: Page, base: str, app) -> None:
+    log_in(page, base, app)
+    visit("/portfolio/entries/new")(page, base, app)
+    page.get_by_label("Total hours").fill("-3")
+    page.get_by_role("button", name="Save to your portfolio").click()
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+
+
+MEMBER, CURATOR = "axe-provider@example.org", "axe-curator@example.org"
+
+
+def provider_world(app) -> dict:
+    """An organisation with offers in every status, history, and a curator with work waiting.
+
+    Its member also belongs to one organisation waiting for review and one declined,
+    so the listings page shows every state. Returns slugs and a session id.
+    """
+    with app.app_context():
+        member = gen_user(MEMBER, name="Pat Provider")
+        colleague = gen_user("axe-colleague@example.org", name="Chris Colleague")
+        curator = gen_user(CURATOR, name="Cam Curator", curator=True)
+        trust = gen_provider(
+            "Axe Training Trust",
+            members=[member, colleague],
+            website="https://axe-trust.example.org/",
+            contact_email="training@axe-trust.example.org",
+            description="We teach relational practice.\n\nOur trainers have lived experience.",
+        )
+        waiting = gen_provider(
+            "Axe Waiting Room",
+            status="pending",
+            members=[member],
+            contact_email="hello@waiting.example.org",
+            description="A charity that would like to list its reflective groups.",
+        )
+        declined = gen_provider("Axe Declined", status="pending", members=[member])
+        decline_provider(declined, "We list relational-practice training only.", actor=curator)
+
+        returned = gen_offering(
+            trust, title="Axe returned offer", status="draft", sessions=[10, 40]
+        )
+        submit_offering(returned, actor=member)
+        return_offering(returned, "Say who delivers each day.", actor=curator)
+        submitted = gen_offering(
+            trust, title="Axe submitted offer", status="draft", sessions=[20], co_delivered=True
+        )
+        submit_offering(submitted, actor=member)
+        published = gen_offering(
+            trust,
+            title="Axe published offer",
+            sessions=[30],
+            co_designed=True,
+            co_delivered=True,
+            co_production_statement="Designed and taught with peer trainers.",
+            booking_url="https://axe-trust.example.org/book",
+        )
+        update_offering(published, {"summary": "A changed summary."}, actor=member)
+        gen_offering(trust, title="Axe withdrawn offer", status="withdrawn")
+        db.session.commit()
+        return {
+            "provider": trust.slug,
+            "waiting": waiting.slug,
+            "returned": returned.slug,
+            "submitted": submitted.slug,
+            "published": published.slug,
+            "session": returned.sessions[0].id,
+        }
+
+
+def log_in_as(page: Page, base: str, email: str) -> None:
+    """Log in through the form as someone the world already holds."""
+    page.goto(f"{base}/accounts/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("status")).to_contain_text("You are logged in")
+
+
+def as_member(path: str) -> Callable:
+    """A page under /provide/, seen by a member of the organisation; path takes the world's slugs."""
+
+    def go(page: Page, base: str, app) -> None:
+        world = provider_world(app)
+        log_in_as(page, base, MEMBER)
+        visit(path.format(**world))(page, base, app)
+
+    return go
+
+
+def as_curator(path: str) -> Callable:
+    """A page under /review/, seen by a curator; path takes the world's slugs."""
+
+    def go(page: Page, base: str, app) -> None:
+        world = provider_world(app)
+        log_in_as(page, base, CURATOR)
+        visit(path.format(**world))(page, base, app)
+
+    return go
+
+
+def choose_organisation(page: Page, base: str, app) -> None:
+    """Adding an offer when you belong to two approved organisations asks which."""
+    provider_world(app)
+    with app.app_context():
+        gen_provider("Axe Second Trust", members=[find_user(MEMBER)])
+    log_in_as(page, base, MEMBER)
+    visit("/provide/offers/new")(page, base, app)
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Which organisation is the offer from?"
+    )
+
+
+def forbidden_to_learner(page: Page, base: str, app) -> None:
+    log_in(page, base, app)
+    visit("/provide/", status=403)(page, base, app)
+
+
+def join_as_learner(page: Page, base: str, app) -> None:
+    log_in(page, base, app)
+    visit("/provide/join")(page, base, app)
+
+
+def join_with_errors(page: Page, base: str, app) -> None:
+    join_as_learner(page, base, app)
+    page.get_by_role("button", name="Ask to list training").click()
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+
+
+def new_offer_with_errors(page: Page, base: str, app) -> None:
+    as_member("/provide/offers/new")(page, base, app)
+    page.get_by_role("button", name="Save as a draft").click()
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+
+
+def new_dates_with_errors(page: Page, base: str, app) -> None:
+    as_member("/provide/offers/{returned}/sessions/new")(page, base, app)
+    page.get_by_role("button", name="Save dates").click()
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+
+
+IMPORT_CSV = (
+    "reference,title,summary,description,level,format,cost_gbp,"
+    "co_designed,co_delivered,lived_experience_led\r\n"
+    "AXE-1,Axe imported day,One day.,What it covers.,awareness,workshop,free,no,yes,no\r\n"
+    "AXE-2,Axe imported course,Three days.,What it covers.,{level},short_course,120,no,no,no\r\n"
+)
+
+
+def import_preview(*, problems: bool) -> Callable:
+    """The preview after uploading a CSV file: clean, or with a row to fix."""
+
+    def go(page: Page, base: str, app) -> None:
+        as_member("/provide/import")(page, base, app)
+        text = IMPORT_CSV.format(level="nonsense" if problems else "understanding")
+        page.get_by_label("Spreadsheet").set_input_files(
+            files=[{"name": "offers.csv", "mimeType": "text/csv", "buffer": text.encode()}]
+        )
+        page.get_by_role("button", name="Upload and check").click()
+        heading = "Fix the problems in your file" if problems else "Check your import"
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+
+    return go
+
+
+def import_with_errors(page: Page, base: str, app) -> None:
+    as_member("/provide/import")(page, base, app)
+    page.get_by_role("button", name="Upload and check").click()
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+
+
 PAGES = {
     "home": visit("/"),
     "home-logged-in-with-level": home_with_a_level,
@@ -122,6 +357,41 @@ PAGES = {
     "register": visit("/accounts/register"),
     "register-with-errors": register_with_errors,
     "profile-logged-in": profile_logged_in,
+    "provide-forbidden-to-a-learner": forbidden_to_learner,
+    "provide-join": join_as_learner,
+    "provide-join-with-errors": join_with_errors,
+    "provide-dashboard": as_member("/provide/"),
+    "provide-provider": as_member("/provide/providers/{provider}/"),
+    "provide-provider-edit": as_member("/provide/providers/{provider}/edit"),
+    "provide-provider-history": as_member("/provide/providers/{provider}/history"),
+    "provide-offer-new": as_member("/provide/offers/new"),
+    "provide-offer-new-with-errors": new_offer_with_errors,
+    "provide-offer-new-choose-organisation": choose_organisation,
+    "provide-offer": as_member("/provide/offers/{returned}/"),
+    "provide-offer-published": as_member("/provide/offers/{published}/"),
+    "provide-offer-edit": as_member("/provide/offers/{published}/edit"),
+    "provide-offer-preview": as_member("/provide/offers/{returned}/preview"),
+    "provide-session-new": as_member("/provide/offers/{returned}/sessions/new"),
+    "provide-session-new-with-errors": new_dates_with_errors,
+    "provide-session-edit": as_member("/provide/offers/{returned}/sessions/{session}/edit"),
+    "provide-session-remove": as_member("/provide/offers/{returned}/sessions/{session}/remove"),
+    "provide-import": as_member("/provide/import"),
+    "provide-import-with-errors": import_with_errors,
+    "provide-import-preview": import_preview(problems=False),
+    "provide-import-preview-with-problems": import_preview(problems=True),
+    "review-dashboard": as_curator("/review/"),
+    "review-offer-submitted": as_curator("/review/offers/{submitted}"),
+    "review-offer-published": as_curator("/review/offers/{published}"),
+    "review-provider": as_curator("/review/providers/{waiting}"),
+    "review-history": as_curator("/review/history"),
+    "portfolio-empty": portfolio_empty,
+    "portfolio": as_learner_with_entries("/portfolio/"),
+    "portfolio-filtered": as_learner_with_entries("/portfolio/?level=awareness"),
+    "portfolio-entry-from-offer": record_from_an_offer,
+    "portfolio-entry-with-errors": entry_with_errors,
+    "portfolio-entry": as_learner_with_entries("/portfolio/entries/{entry}"),
+    "portfolio-entry-edit": as_learner_with_entries("/portfolio/entries/{entry}/edit"),
+    "portfolio-entry-delete": as_learner_with_entries("/portfolio/entries/{entry}/delete"),
     "not-found": visit("/no-such-page", status=404),
 }
 
@@ -184,6 +454,10 @@ REFLOW_PAGES = [
     "offering",
     "register-with-errors",
     "profile-logged-in",
+    "provide-offer-edit",
+    "review-offer-submitted",
+    "portfolio",
+    "portfolio-entry-from-offer",
 ]
 
 

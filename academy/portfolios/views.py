@@ -1,0 +1,133 @@
+"""A learner's portfolio: the overview, entries, and the exports.
+
+Everything here is the current user's own: `get_entry_for_owner` loads an
+entry only if it is theirs, so another learner's entry id is a 404.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from academy.catalogue.forms import ActionForm
+from academy.catalogue.queries import get_published_offering
+from academy.escalator.picture import escalator_picture
+from academy.escalator.position import position_of
+from academy.escalator.recommend import suggestions
+from academy.extensions import db
+from academy.portfolios import bp
+from academy.portfolios.forms import EntryForm
+from academy.portfolios.operations import (
+    create_entry,
+    delete_entry,
+    update_entry,
+    values_from_offering,
+)
+from academy.portfolios.pictures import months_picture
+from academy.portfolios.queries import entries_of, get_entry_for_owner
+from academy.portfolios.summary import monthly_hours, summarise
+from academy.reference import reference
+from academy.timeutil import today
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Your entries, newest first, with your figures, pictures, position and next steps."""
+    ref = reference()
+    everything = entries_of(current_user)
+    year = request.args.get("year", type=int)
+    level = request.args.get("level") or None
+    if level is not None and level not in ref.escalator and level != "none":
+        abort(400)
+    shown = [
+        entry
+        for entry in everything
+        if (year is None or entry.starts_on.year == year)
+        and (level is None or entry.level == (None if level == "none" else level))
+    ]
+    summary = summarise(everything, ref.escalator.keys)
+    position = position_of(summary.by_level, ref.escalator)
+    above = ref.escalator.above(position.level.key)
+    done = {entry.offering_id for entry in everything if entry.offering_id}
+    return render_template(
+        "portfolios/index.html",
+        entries=shown,
+        filtered=year is not None or level is not None,
+        year=year,
+        level=level,
+        years=sorted({entry.starts_on.year for entry in everything}, reverse=True),
+        summary=summary,
+        position=position,
+        above=above,
+        escalator_picture=escalator_picture(
+            ref.escalator,
+            {k: v for k, v in summary.by_level.items() if k},
+            highlight={position.level.key},
+        ),
+        months=months_picture(monthly_hours(everything, today())),
+        at_level=suggestions(position.level.key, current_user, exclude=done),
+        next_step=suggestions(above.key, current_user, exclude=done) if above else [],
+    )
+
+
+@bp.route("/entries/new", methods=["GET", "POST"])
+@login_required
+def new_entry():
+    """Record an activity; from an offer (and one of its sessions) it starts pre-filled."""
+    offering = session = None
+    slug = request.args.get("offering")
+    if slug:
+        offering = get_published_offering(slug)
+        session_id = request.args.get("session", type=int)
+        if session_id is not None:
+            session = next((s for s in offering.sessions if s.id == session_id), None)
+            if session is None:
+                abort(404)
+    form = EntryForm(data=values_from_offering(offering, session) if offering else None)
+    if form.validate_on_submit():
+        entry = create_entry(current_user, form.entry_data, offering=offering, session=session)
+        db.session.commit()
+        flash(f"“{entry.title}” is in your portfolio.", "success")
+        return redirect(url_for("portfolio.index"))
+    status = 400 if form.errors else 200
+    return render_template(
+        "portfolios/entry_form.html", form=form, offering=offering, session=session
+    ), status
+
+
+@bp.get("/entries/<int:entry_id>")
+@login_required
+def entry(entry_id: int):
+    """One entry with its reflections."""
+    return render_template("portfolios/entry.html", entry=get_entry_for_owner(entry_id))
+
+
+@bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_entry(entry_id: int):
+    """Change an entry."""
+    item = get_entry_for_owner(entry_id)
+    form = EntryForm(obj=item)
+    if form.validate_on_submit():
+        update_entry(item, form.entry_data)
+        db.session.commit()
+        flash("Your entry is saved.", "success")
+        return redirect(url_for("portfolio.entry", entry_id=item.id))
+    status = 400 if form.errors else 200
+    return render_template("portfolios/entry_form.html", form=form, entry=item), status
+
+
+@bp.route("/entries/<int:entry_id>/delete", methods=["GET", "POST"])
+@login_required
+def remove_entry(entry_id: int):
+    """Delete an entry, after asking."""
+    item = get_entry_for_owner(entry_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        title = item.title
+        delete_entry(item)
+        db.session.commit()
+        flash(f"“{title}” is deleted from your portfolio.", "success")
+        return redirect(url_for("portfolio.index"))
+    return render_template("portfolios/entry_delete.html", entry=item, form=form)

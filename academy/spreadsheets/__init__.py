@@ -1,0 +1,54 @@
+"""Spreadsheets people upload and download: safe reading, columns, problems, templates.
+
+Generic machinery with no knowledge of offerings or portfolios. A feature
+describes its sheets as `Column`s; `read_spreadsheet` turns an uploaded
+.xlsx or .csv into rows (refusing anything unsafe with a plain message);
+`match_columns` and `parse_rows` turn rows into values and `Problem`s that
+name the sheet, row and column; `write_template` makes the .xlsx to fill in.
+"""
+
+from academy.spreadsheets.columns import Column, ParsedRow, Table, match_columns, parse_rows
+from academy.spreadsheets.kinds import (
+    CellError,
+    Choice,
+    Choices,
+    Date,
+    Integer,
+    Kind,
+    Money,
+    Number,
+    Text,
+    WebAddress,
+    YesNo,
+)
+from academy.spreadsheets.problems import Problem, SpreadsheetError
+from academy.spreadsheets.reading import Limits, Row, Sheet, Workbook, read_spreadsheet
+from academy.spreadsheets.template import TemplateSheet, write_template
+
+__all__ = [
+    "CellError",
+    "Choice",
+    "Choices",
+    "Column",
+    "Date",
+    "Integer",
+    "Kind",
+    "Limits",
+    "Money",
+    "Number",
+    "ParsedRow",
+    "Problem",
+    "Row",
+    "Sheet",
+    "SpreadsheetError",
+    "Table",
+    "TemplateSheet",
+    "Text",
+    "WebAddress",
+    "Workbook",
+    "YesNo",
+    "match_columns",
+    "parse_rows",
+    "read_spreadsheet",
+    "write_template",
+]
