@@ -28,6 +28,7 @@ ROUTE_MODULES = (
     "academy.escalator.views",
     "academy.portfolios.views",
     "academy.portfolios.export_views",
+    "academy.portfolios.import_views",
 )
 
 

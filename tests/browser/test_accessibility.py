@@ -99,6 +99,20 @@ def profile_logged_in(page: Page, base: str, app) -> None:
     visit("/accounts/profile")(page, base, app)
 
 
+def delete_account(*, wrong_password: bool) -> Callable:
+    """The page that deletes an account: as it opens, or after a wrong password."""
+
+    def go(page: Page, base: str, app) -> None:
+        log_in(page, base, app)
+        visit("/accounts/delete")(page, base, app)
+        if wrong_password:
+            page.get_by_label("Your password").fill("not the password")
+            page.get_by_role("button", name="Delete my account").click()
+            expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+
+    return go
+
+
 def home_with_a_level(page: Page, base: str, app) -> None:
     log_in(page, base, app, level="awareness")
     visit("/")(page, base, app)
@@ -178,6 +192,37 @@ def entry_with_errors(page: Page, base: str, app) -> None:
     visit("/portfolio/entries/new")(page, base, app)
     page.get_by_label("Total hours").fill("-3")
     page.get_by_role("button", name="Save to your portfolio").click()
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+
+
+LOG_CSV = (
+    "Title,Start date,Hours,Participatory hours,Level\r\n"
+    "Axe reflective group,31/01/2026,2,2,Awareness\r\n"
+    "Axe reading,01/02/2026,{hours},0,Not sure\r\n"
+)
+
+
+def log_preview(*, problems: bool) -> Callable:
+    """The preview after a learner uploads their CPD log: clean, or with a row to fix."""
+
+    def go(page: Page, base: str, app) -> None:
+        log_in(page, base, app)
+        visit("/portfolio/import")(page, base, app)
+        text = LOG_CSV.format(hours="99" if problems else "1.5")
+        page.get_by_label("Your CPD log").set_input_files(
+            files=[{"name": "log.csv", "mimeType": "text/csv", "buffer": text.encode()}]
+        )
+        page.get_by_role("button", name="Upload and check").click()
+        heading = "Fix the problems in your file" if problems else "Check what will be added"
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+
+    return go
+
+
+def log_upload_with_errors(page: Page, base: str, app) -> None:
+    log_in(page, base, app)
+    visit("/portfolio/import")(page, base, app)
+    page.get_by_role("button", name="Upload and check").click()
     expect(page.get_by_role("alert")).to_contain_text("There is a problem")
 
 
@@ -392,6 +437,12 @@ PAGES = {
     "portfolio-entry": as_learner_with_entries("/portfolio/entries/{entry}"),
     "portfolio-entry-edit": as_learner_with_entries("/portfolio/entries/{entry}/edit"),
     "portfolio-entry-delete": as_learner_with_entries("/portfolio/entries/{entry}/delete"),
+    "account-delete": delete_account(wrong_password=False),
+    "account-delete-with-errors": delete_account(wrong_password=True),
+    "portfolio-import": as_learner_with_entries("/portfolio/import"),
+    "portfolio-import-with-errors": log_upload_with_errors,
+    "portfolio-import-preview": log_preview(problems=False),
+    "portfolio-import-preview-with-problems": log_preview(problems=True),
     "not-found": visit("/no-such-page", status=404),
 }
 
@@ -458,6 +509,7 @@ REFLOW_PAGES = [
     "review-offer-submitted",
     "portfolio",
     "portfolio-entry-from-offer",
+    "portfolio-import-preview-with-problems",
 ]
 
 
