@@ -62,6 +62,8 @@ def configure(app: Flask, test_config: dict | None) -> None:
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path) / "secret_key")
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app)
     app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
+    if app.config["MAX_CONTENT_LENGTH"] is None:
+        app.config["MAX_CONTENT_LENGTH"] = int(app.config["IMPORT_MAX_BYTES"]) + 64 * 1024
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Copies, never the shared default: another app may be on PostgreSQL.
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])

@@ -1,10 +1,11 @@
-"""`python -m bench`: time catalogue search on a synthetic catalogue, then the spreadsheet import.
+"""`python -m bench`: catalogue search, a 2,000-entry portfolio, then the spreadsheet import.
 
 SQLite first, then PostgreSQL when a server answers: the URL from --postgres,
 else ACADEMY_BENCH_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/bench_academy
-(created if missing). The import runs on its own databases (a fresh
-bench/out/import.sqlite3, and the same server's bench_import database), so it
-never disturbs the search catalogue. The results go to stdout, one table per
+(created if missing). The portfolio and the import run on databases of their
+own (a copy of the catalogue file and bench_portfolio; a fresh
+bench/out/import.sqlite3 and bench_import), so they never disturb the search
+catalogue. The results go to stdout, one table per
 database and benchmark; progress goes to stderr.
 """
 
@@ -20,6 +21,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bench.generate import OUT_DIR, prepare_postgres, prepare_sqlite, sqlalchemy_postgres_url
 from bench.importing import OFFERINGS, SESSIONS, format_import_report, run_import
+from bench.portfolio import ENTRIES
+from bench.portfolio import run as run_portfolio
 from bench.search import BenchmarkError, format_report, run_mix
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/bench_academy"
@@ -64,6 +67,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--fresh",
         action="store_true",
         help="regenerate the data even if a matching database exists",
+    )
+    parser.add_argument("--no-portfolio", action="store_true", help="skip the portfolio benchmark")
+    parser.add_argument(
+        "--portfolio-entries",
+        type=positive,
+        default=ENTRIES,
+        metavar="E",
+        help=f"entries in the benchmarked portfolio (default {ENTRIES})",
     )
     parser.add_argument("--no-import", action="store_true", help="skip the import benchmark")
     parser.add_argument("--import-only", action="store_true", help="run only the import benchmark")
@@ -173,6 +184,30 @@ def main(argv: list[str] | None = None) -> int:
         if not first:
             out()
         out(format_report(report))
+        first = False
+    if not args.no_portfolio and not args.import_only:
+        postgres = dict(runs).get("PostgreSQL")
+        if postgres is not None:
+            postgres = make_url(sqlalchemy_postgres_url(postgres)).set(database="bench_portfolio")
+            postgres = postgres.render_as_string(hide_password=False)
+        if not first:
+            out()
+        try:
+            run_portfolio(
+                offerings=args.offerings,
+                entries=args.portfolio_entries,
+                repeat=args.repeat,
+                warmup=args.warmup,
+                fresh=False,  # the search above has just made the catalogue
+                sqlite=not args.no_sqlite,
+                postgres=postgres,
+                postgres_problem=postgres_problem,
+                log=log,
+                out=out,
+            )
+        except BenchmarkError as error:
+            log(f"error: {error}")
+            return 1
         first = False
     if not args.no_import:
         for label, url in runs:

@@ -38,15 +38,9 @@ from academy import create_app
 from academy.accounts.models import User
 from academy.accounts.operations import find_user, register_user
 from academy.catalogue.models import Offering
-from academy.escalator.picture import escalator_picture
-from academy.escalator.position import position_of
-from academy.escalator.recommend import suggestions
 from academy.extensions import db
 from academy.portfolios.models import PortfolioEntry
-from academy.portfolios.pictures import months_picture
-from academy.portfolios.queries import entries_of
-from academy.portfolios.summary import monthly_hours, summarise
-from academy.reference import reference
+from academy.portfolios.views import overview
 from academy.timeutil import today
 from bench import vocabulary as V
 from bench.generate import (
@@ -283,44 +277,18 @@ def page_steps(url: str, user_id: int, rounds: int = 10) -> list[tuple[str, floa
     with app.test_request_context("/portfolio/"):
         user = db.session.get(User, user_id)
         login_user(user)
+        marks: list[tuple[str, float]] = []
+
+        def mark(step: str) -> None:
+            marks.append((step, perf_counter()))
+
         for _ in range(rounds + 2):
             db.session.expire_all()
-            marks = [("start", perf_counter())]
-            ref = reference()
-            everything = entries_of(user)
-            marks.append(("load entries (entries_of)", perf_counter()))
-            summary = summarise(everything, ref.escalator.keys)
-            position = position_of(summary.by_level, ref.escalator)
-            above = ref.escalator.above(position.level.key)
-            years = sorted({entry.starts_on.year for entry in everything}, reverse=True)
-            done = {entry.offering_id for entry in everything if entry.offering_id}
-            marks.append(("summary, position, years", perf_counter()))
-            picture = escalator_picture(
-                ref.escalator,
-                {k: v for k, v in summary.by_level.items() if k},
-                highlight={position.level.key},
-            )
-            months = months_picture(monthly_hours(everything, today()))
-            marks.append(("pictures", perf_counter()))
-            at_level = suggestions(position.level.key, user, exclude=done)
-            next_step = suggestions(above.key, user, exclude=done) if above else []
-            marks.append(("suggestions (2 queries + loads)", perf_counter()))
-            render_template(
-                "portfolios/index.html",
-                entries=everything,
-                filtered=False,
-                year=None,
-                level=None,
-                years=years,
-                summary=summary,
-                position=position,
-                above=above,
-                escalator_picture=picture,
-                months=months,
-                at_level=at_level,
-                next_step=next_step,
-            )
-            marks.append((f"render the template ({len(everything):,} rows)", perf_counter()))
+            marks.clear()
+            mark("start")
+            context = overview(user, year=None, level=None, page=1, mark=mark)
+            render_template("portfolios/index.html", **context)
+            mark(f"render the template ({len(context['entries']):,} rows)")
             for (_, begin), (name, end) in zip(marks, marks[1:], strict=False):
                 samples.setdefault(name, []).append((end - begin) * 1000)
         db.session.remove()

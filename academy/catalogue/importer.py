@@ -45,6 +45,7 @@ from academy.catalogue.models import Offering, OfferingSession, OfferingTag
 from academy.catalogue.operations import OFFERING_FIELDS, OFFERING_TAG_FIELDS, SESSION_FIELDS
 from academy.extensions import db
 from academy.spreadsheets import (
+    Findings,
     Limits,
     ParsedRow,
     Problem,
@@ -96,33 +97,13 @@ class PreviewRow:
 
 
 @dataclass
-class ImportPreview:
+class ImportPreview(Findings):
     """Every offer of a file and every problem, before anything is written."""
 
     provider_id: int
     filename: str
     rows: list[PreviewRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        """Problems that stop the import."""
-        return [p for p in self.problems if p.is_error]
-
-    @property
-    def notes(self) -> list[Problem]:
-        """Things worth knowing that do not stop it."""
-        return [p for p in self.problems if p.note]
-
-    @property
-    def file_errors(self) -> list[Problem]:
-        """Errors about the file as a whole (no row): it could not be read at all."""
-        return [p for p in self.errors if p.row is None]
-
-    @property
-    def has_errors(self) -> bool:
-        """Whether anything stops the import."""
-        return any(p.is_error for p in self.problems)
 
     @property
     def counts(self) -> dict[str, int]:

@@ -5,8 +5,7 @@ There is no id in these URLs: an export is always the current user's own.
 
 from __future__ import annotations
 
-import json
-
+import orjson
 from flask_login import current_user, login_required
 
 from academy.escalator.position import position_of
@@ -46,5 +45,5 @@ def export(kind: str):
             body = portfolio_xlsx(user, entries, summary, position)
         else:
             record = portfolio_record(user, entries, summary, position)
-            body = json.dumps(record, ensure_ascii=False).encode("utf-8")
+            body = orjson.dumps(record)
     return download(body, MIMETYPES[kind], f"portfolio-{today().isoformat()}.{kind}")

@@ -27,13 +27,11 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from academy.accounts.models import User
 from academy.escalator.position import Position
-from academy.extensions import db
 from academy.portfolios.models import PortfolioEntry
+from academy.portfolios.queries import entry_rows
 from academy.portfolios.summary import Summary
 from academy.reference import Reference, reference
 from academy.timeutil import utcnow
@@ -108,9 +106,9 @@ class Column:
 
 def offering_url(entry: PortfolioEntry) -> str:
     """The catalogue page of the offer an entry was recorded from, or an empty string."""
-    if entry.offering is None:
+    if entry.offering_slug is None:
         return ""
-    return url_for("catalogue.offering", slug=entry.offering.slug, _external=True)
+    return url_for("catalogue.offering", slug=entry.offering_slug, _external=True)
 
 
 def _level(entry: PortfolioEntry, ref: Reference) -> str:
@@ -167,20 +165,9 @@ def download(body: bytes, mimetype: str, filename: str) -> Response:
     return response
 
 
-def entries_for_export(user: User) -> list[PortfolioEntry]:
-    """Every entry of a learner, newest first, with linked offers loaded in one more query."""
-    return list(
-        db.session.scalars(
-            select(PortfolioEntry)
-            .where(PortfolioEntry.user_id == user.id)
-            .order_by(
-                PortfolioEntry.starts_on.desc(),
-                PortfolioEntry.ends_on.desc(),
-                PortfolioEntry.id.desc(),
-            )
-            .options(selectinload(PortfolioEntry.offering))
-        )
-    )
+def entries_for_export(user: User) -> list:
+    """Every entry of a learner, newest first, as light rows (`queries.entry_rows`)."""
+    return entry_rows(user)
 
 
 def _hours_text(hours: float) -> str:
@@ -371,7 +358,7 @@ def _entries_sheet(
         sheet.ws.append(cells)
         count += 1
     if totals:
-        row = [sheet.cell(f"Total ({count} activities)", bold=True)]
+        row = [sheet.cell(f"Total ({count:,} activit{'y' if count == 1 else 'ies'})", bold=True)]
         for index, column in enumerate(columns[1:], start=1):
             row.append(
                 sheet.cell(round(sums[index], 2), bold=True, number_format=HOURS_FORMAT)
@@ -520,12 +507,12 @@ class EntryRecords:
 
     def offering(self, entry: PortfolioEntry) -> dict | None:
         """The catalogue offer an entry was recorded from: slug and public URL."""
-        if entry.offering is None:
+        if entry.offering_slug is None:
             return None
-        found = self._offerings.get(entry.offering.id)
+        found = self._offerings.get(entry.offering_slug)
         if found is None:
-            found = self._offerings[entry.offering.id] = {
-                "slug": entry.offering.slug,
+            found = self._offerings[entry.offering_slug] = {
+                "slug": entry.offering_slug,
                 "url": offering_url(entry),
             }
         return found

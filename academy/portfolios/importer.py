@@ -37,6 +37,7 @@ from academy.spreadsheets import (
     Choice,
     Column,
     Date,
+    Findings,
     Limits,
     Number,
     ParsedRow,
@@ -437,32 +438,12 @@ class LogRow:
 
 
 @dataclass
-class LogPreview:
+class LogPreview(Findings):
     """Every activity of a file and every problem, before anything is written."""
 
     filename: str
     rows: list[LogRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        """Problems that stop the import."""
-        return [p for p in self.problems if p.is_error]
-
-    @property
-    def notes(self) -> list[Problem]:
-        """Things worth knowing that do not stop it."""
-        return [p for p in self.problems if p.note]
-
-    @property
-    def file_errors(self) -> list[Problem]:
-        """Errors about the file as a whole (no row): it could not be read at all."""
-        return [p for p in self.errors if p.row is None]
-
-    @property
-    def has_errors(self) -> bool:
-        """Whether anything stops the import."""
-        return bool(self.errors)
 
     @property
     def counts(self) -> dict[str, int]:

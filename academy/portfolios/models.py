@@ -69,6 +69,11 @@ class PortfolioEntry(db.Model):
         return bool(self.learning.strip() or self.practice_change.strip())
 
     @property
+    def offering_slug(self) -> str | None:
+        """The slug of the catalogue offer it was recorded from, if any."""
+        return self.offering.slug if self.offering else None
+
+    @property
     def days(self) -> int:
         """Calendar days the activity spanned."""
         return (self.ends_on - self.starts_on).days + 1

@@ -32,7 +32,10 @@ class Summary:
 
 
 def summarise(entries: Iterable[PortfolioEntry], level_order: list[str]) -> Summary:
-    """Add up entries; levels in escalator order, years newest first, formats by hours."""
+    """Add up entries; levels in escalator order, years newest first, formats by hours.
+
+    Takes entries or the light rows of `queries.entry_facts`: the same attributes.
+    """
     summary = Summary()
     by_level: dict[str | None, float] = defaultdict(float)
     by_year: dict[int, float] = defaultdict(float)

@@ -24,7 +24,13 @@ from academy.portfolios.operations import (
     values_from_offering,
 )
 from academy.portfolios.pictures import months_picture
-from academy.portfolios.queries import entries_of, get_entry_for_owner
+from academy.portfolios.queries import (
+    PAGE_SIZE,
+    entries_page,
+    entry_facts,
+    get_entry_for_owner,
+)
+from academy.portfolios.rules import EARLIEST, latest_date
 from academy.portfolios.summary import monthly_hours, summarise
 from academy.reference import reference
 from academy.timeutil import today
@@ -35,40 +41,70 @@ from academy.timeutil import today
 def index():
     """Your entries, newest first, with your figures, pictures, position and next steps."""
     ref = reference()
-    everything = entries_of(current_user)
     year = request.args.get("year", type=int)
     level = request.args.get("level") or None
+    page = request.args.get("page", default=1, type=int)
     if level is not None and level not in ref.escalator and level != "none":
         abort(400)
-    shown = [
-        entry
-        for entry in everything
-        if (year is None or entry.starts_on.year == year)
-        and (level is None or entry.level == (None if level == "none" else level))
-    ]
-    summary = summarise(everything, ref.escalator.keys)
+    if year is not None and not EARLIEST.year <= year <= latest_date().year:
+        abort(400)
+    if not 1 <= page <= 10_000:
+        abort(400)
+    context = overview(current_user, year=year, level=level, page=page)
+    return render_template("portfolios/index.html", **context)
+
+
+def overview(user, *, year: int | None, level: str | None, page: int, mark=None) -> dict:
+    """Everything the portfolio page shows, for the template.
+
+    `mark(step)`, if given, is called after each step (the benchmark times them).
+    """
+    mark = mark or (lambda step: None)
+    ref = reference()
+    facts = entry_facts(user)
+    mark("load the figures of every entry (entry_facts)")
+    wanted_level = None if level == "none" else level
+    matching = sum(
+        1
+        for fact in facts
+        if (year is None or fact.starts_on.year == year)
+        and (level is None or fact.level == wanted_level)
+    )
+    entries = entries_page(user, year=year, level=level, page=page)
+    mark(f"load a page of entries ({len(entries)})")
+    summary = summarise(facts, ref.escalator.keys)
     position = position_of(summary.by_level, ref.escalator)
     above = ref.escalator.above(position.level.key)
-    done = {entry.offering_id for entry in everything if entry.offering_id}
-    return render_template(
-        "portfolios/index.html",
-        entries=shown,
-        filtered=year is not None or level is not None,
-        year=year,
-        level=level,
-        years=sorted({entry.starts_on.year for entry in everything}, reverse=True),
-        summary=summary,
-        position=position,
-        above=above,
-        escalator_picture=escalator_picture(
-            ref.escalator,
-            {k: v for k, v in summary.by_level.items() if k},
-            highlight={position.level.key},
-        ),
-        months=months_picture(monthly_hours(everything, today())),
-        at_level=suggestions(position.level.key, current_user, exclude=done),
-        next_step=suggestions(above.key, current_user, exclude=done) if above else [],
+    done = {fact.offering_id for fact in facts if fact.offering_id}
+    years = sorted({fact.starts_on.year for fact in facts}, reverse=True)
+    mark("summary, position, years")
+    picture = escalator_picture(
+        ref.escalator,
+        {k: v for k, v in summary.by_level.items() if k},
+        highlight={position.level.key},
     )
+    months = months_picture(monthly_hours(facts, today()))
+    mark("pictures")
+    at_level = suggestions(position.level.key, user, exclude=done)
+    next_step = suggestions(above.key, user, exclude=done) if above else []
+    mark("suggestions")
+    return {
+        "entries": entries,
+        "matching": matching,
+        "page": page,
+        "page_size": PAGE_SIZE,
+        "filtered": year is not None or level is not None,
+        "year": year,
+        "level": level,
+        "years": years,
+        "summary": summary,
+        "position": position,
+        "above": above,
+        "escalator_picture": picture,
+        "months": months,
+        "at_level": at_level,
+        "next_step": next_step,
+    }
 
 
 @bp.route("/entries/new", methods=["GET", "POST"])

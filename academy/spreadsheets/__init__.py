@@ -21,7 +21,7 @@ from academy.spreadsheets.kinds import (
     WebAddress,
     YesNo,
 )
-from academy.spreadsheets.problems import Problem, SpreadsheetError
+from academy.spreadsheets.problems import Findings, Problem, SpreadsheetError
 from academy.spreadsheets.reading import Limits, Row, Sheet, Workbook, read_spreadsheet
 from academy.spreadsheets.template import TemplateSheet, write_template
 
@@ -31,6 +31,7 @@ __all__ = [
     "Choices",
     "Column",
     "Date",
+    "Findings",
     "Integer",
     "Kind",
     "Limits",

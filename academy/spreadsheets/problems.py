@@ -42,6 +42,32 @@ class Problem:
         return f"{self.where}: {self.message}" if self.where else self.message
 
 
+class Findings:
+    """What reading a file found, for a preview: its `problems`, sorted into kinds."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems that stop the import."""
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def notes(self) -> list[Problem]:
+        """Things worth knowing that do not stop it."""
+        return [p for p in self.problems if p.note]
+
+    @property
+    def file_errors(self) -> list[Problem]:
+        """Errors about the file as a whole (no row): it could not be read at all."""
+        return [p for p in self.errors if p.row is None]
+
+    @property
+    def has_errors(self) -> bool:
+        """Whether anything stops the import."""
+        return any(p.is_error for p in self.problems)
+
+
 class SpreadsheetError(ValueError):
     """The file as a whole cannot be read; the message says why and what to do."""
 

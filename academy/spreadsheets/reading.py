@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import math
 import re
 import warnings
 import zipfile
@@ -198,8 +199,8 @@ def _ole_message() -> str:
 
 def _megabytes(size: int) -> str:
     """A size in MB, as people write it."""
-    value = size / MB
-    return f"{value:.0f} MB" if value == int(value) else f"{value:.1f} MB"
+    tenths = math.ceil(size * 10 / MB)  # rounded up, so a file over a limit never looks equal to it
+    return f"{tenths // 10} MB" if tenths % 10 == 0 else f"{tenths / 10:.1f} MB"
 
 
 # --- .xlsx ----------------------------------------------------------------------------

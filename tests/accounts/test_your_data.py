@@ -108,6 +108,19 @@ def test_the_download_holds_everything_but_the_password(app, client, auth, peopl
     assert "Alex" not in body
 
 
+def test_the_download_quotes_formula_text_once(app, client, auth, people):
+    """Is a formula-like value given one quote, in the account and in the portfolio alike?"""
+    with app.app_context():
+        sam = find_user(SAM)
+        sam.name = "=Sam"
+        gen_entry(sam, title="=1+1", learning="@SUM(A1)")
+    auth.login(SAM)
+    record = client.get("/accounts/data.json").get_json()
+    assert record["account"]["name"] == "'=Sam"
+    entry = next(e for e in record["portfolio"]["entries"] if e["title"].endswith("1+1"))
+    assert (entry["title"], entry["learning"]) == ("'=1+1", "'@SUM(A1)")
+
+
 # --- deleting ------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from academy.accounts.operations import find_user
 from academy.catalogue.models import Offering
 from academy.extensions import db
 from academy.portfolios.models import PortfolioEntry
@@ -279,9 +280,6 @@ def test_entries_filter_by_year_and_level(app, client, auth):
     """Do the year and level filters show only matching entries, and refuse nonsense?"""
     auth.register()
     with app.app_context():
-        user = db.session.scalars(select(PortfolioEntry.user_id)).first()
-        from academy.accounts.operations import find_user
-
         user = find_user("learner@example.org")
         add_entry(user, title="Old awareness", starts_on=today().replace(year=2024, month=5, day=1))
         add_entry(
@@ -303,6 +301,50 @@ def test_entries_filter_by_year_and_level(app, client, auth):
     page = client.get("/portfolio/?level=none").get_data(as_text=True)
     assert "Unsure one" in page and "Old awareness" not in page
     assert client.get("/portfolio/?level=guru").status_code == 400
+    for nonsense in ("year=99999", "year=1200", "page=0", "page=-1", "page=99999999"):
+        assert client.get(f"/portfolio/?{nonsense}").status_code == 400, nonsense
+
+
+def test_a_long_portfolio_is_shown_a_page_at_a_time_with_figures_for_all(app, client, auth):
+    """With 120 entries, are there pages of 50 (filters kept), and figures over all 120?"""
+    auth.register()
+    with app.app_context():
+        user = find_user("learner@example.org")
+        first = today() - timedelta(days=400)
+        for number in range(120):
+            create_entry(
+                user,
+                {
+                    "title": f"Session {number:03d}",
+                    "starts_on": first + timedelta(days=number),
+                    "ends_on": first + timedelta(days=number),
+                    "hours": 2,
+                    "participatory_hours": 1,
+                    "activity_type": "reflective_group",
+                    "level": "awareness" if number % 2 else None,
+                    "learning": "  " if number % 3 else "Something",
+                },
+            )
+        db.session.commit()
+
+    def titles(html: str) -> list[str]:
+        return re.findall(r">Session (\d{3})</a>", html)
+
+    html = client.get("/portfolio/").get_data(as_text=True)
+    assert titles(html) == [f"{n:03d}" for n in range(119, 69, -1)]
+    assert "1 to 50 of 120 activities, newest first." in html
+    assert "<dt>Total hours</dt><dd>240</dd>" in html
+    assert "<dt>With reflections</dt><dd>40</dd>" in html  # whitespace is not a reflection
+    assert "Page 1 of 3" in html and 'href="/portfolio/?page=2"' in html
+    html = client.get("/portfolio/?page=3").get_data(as_text=True)
+    assert titles(html) == [f"{n:03d}" for n in range(19, -1, -1)]
+    assert "101 to 120 of 120" in html
+    html = client.get("/portfolio/?level=awareness&page=2").get_data(as_text=True)
+    assert titles(html) == [f"{n:03d}" for n in range(19, 0, -2)]
+    assert "51 to 60 of 60 activities shown" in html
+    assert "page=1" in html and "level=awareness" in html
+    html = client.get("/portfolio/?page=9").get_data(as_text=True)
+    assert "No activities match" in html
 
 
 def test_next_steps_leave_out_what_is_done(app, client, auth):
