@@ -15,3 +15,10 @@ keepalive = 5
 max_requests = 5000
 max_requests_jitter = 500
 accesslog = os.environ.get("ACADEMY_ACCESS_LOG")  # "-" for stdout
+
+
+def post_worker_init(worker):
+    """Build the search index and freeze the heap before the worker takes requests."""
+    from academy.warmup import settle
+
+    settle(worker.wsgi)

@@ -42,6 +42,7 @@ from academy.extensions import db
 from academy.portfolios.models import PortfolioEntry
 from academy.portfolios.views import overview
 from academy.timeutil import today
+from academy.warmup import settle
 from bench import vocabulary as V
 from bench.generate import (
     OUT_DIR,
@@ -233,6 +234,7 @@ def time_requests(
 ) -> dict[str, Timing]:
     """Time the page and each export, round-robin, logged in as the learner."""
     app = create_app(bench_settings(url))
+    settle(app)  # as gunicorn.conf.py does in every worker
     client = app.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = str(user_id)

@@ -172,3 +172,42 @@ def test_rate_limits_see_the_client_behind_a_proxy(database_url):
 
     assert [attempt("203.0.113.1") for _ in range(3)] == [400, 400, 429]
     assert attempt("203.0.113.2") == 400
+
+
+def test_the_request_limit_follows_the_import_limit(database_url):
+    """Unless set itself, is the largest request the largest spreadsheet plus 64 KB?"""
+    app = create_app({"SECRET_KEY": "x", "DATABASE_URL": database_url, "IMPORT_MAX_BYTES": 1000})
+    assert app.config["MAX_CONTENT_LENGTH"] == 1000 + 64 * 1024
+    app = create_app({"SECRET_KEY": "x", "DATABASE_URL": database_url, "MAX_CONTENT_LENGTH": 9})
+    assert app.config["MAX_CONTENT_LENGTH"] == 9
+
+
+def test_a_gunicorn_worker_builds_the_index_and_freezes_the_heap(app, catalogue):
+    """Does gunicorn.conf.py's post_worker_init build the search index and freeze what exists?"""
+    import gc
+    import runpy
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    settings = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    assert "academy.facet_index" not in app.extensions
+    try:
+        settings["post_worker_init"](SimpleNamespace(wsgi=app))
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert app.extensions["academy.facet_index"].stamp.version is not None
+
+
+def test_settling_an_unmigrated_database_leaves_the_index_for_later(tmp_path):
+    """Is a worker started before migrations still ready to serve (the index built later)?"""
+    import gc
+
+    from academy.warmup import settle
+
+    app = create_app({"SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"})
+    try:
+        settle(app)
+    finally:
+        gc.unfreeze()
+    assert "academy.facet_index" not in app.extensions

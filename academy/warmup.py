@@ -1,0 +1,36 @@
+"""Get a server process ready before its first request: build what every request reads, then settle.
+
+`settle` builds the catalogue's search index, then asks Python's garbage
+collector to treat every object made so far (the app, its libraries, the
+reference data, the index) as permanent (`gc.freeze`). A full collection
+then looks only at objects made since, instead of walking the whole heap:
+on a 10,000-offer catalogue that cut its pauses from 60-100 ms to a few,
+the difference between a portfolio page's p95 of over 100 ms and under 60.
+gunicorn.conf.py calls it in each worker; the benchmarks call it too.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+
+from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
+
+from academy.catalogue.facet_index import current_index
+from academy.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def settle(app: Flask) -> None:
+    """Build the search index (if the database is ready) and freeze what exists now."""
+    with app.app_context():
+        try:
+            current_index()
+        except SQLAlchemyError as error:  # not migrated yet: the first search builds it
+            log.warning("search index not built ahead: %s", error)
+        finally:
+            db.session.remove()
+    gc.collect()
+    gc.freeze()
