@@ -127,6 +127,8 @@ class ParsedImport:
     offers: dict[str, ParsedRow] = field(default_factory=dict)
     dates: dict[str, list[ParsedRow]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    #: Optional Offerings columns not in the file: offers already listed keep those values.
+    absent: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
         """The rows as JSON, to check again and write when the provider confirms."""
@@ -138,6 +140,7 @@ class ParsedImport:
                 "offers": [[k, p.number, p.values] for k, p in self.offers.items()],
                 "dates": [[r, p.number, p.values] for r, rows in self.dates.items() for p in rows],
                 "notes": [[n.message, n.sheet, n.row, n.column] for n in self.problems if n.note],
+                "absent": self.absent,
             },
             default=date.isoformat,
         )
@@ -153,6 +156,7 @@ class ParsedImport:
                 values[name] = date.fromisoformat(values[name])
             parsed.dates.setdefault(ref, []).append(ParsedRow(number, values, []))
         parsed.problems = [Problem(m, s, r, c, note=True) for m, s, r, c in saved["notes"]]
+        parsed.absent = saved["absent"]
         return parsed
 
 
@@ -191,6 +195,18 @@ def read_import(data: bytes, filename: str, *, limits: Limits | None = None) -> 
         problems += found
     if _file_errors(problems):
         return parsed
+    missing = [c for c in offer_columns if c.name not in offer_table.positions]
+    if missing:
+        parsed.absent = [c.name for c in missing]
+        names = ", ".join(c.header for c in missing)
+        problems.append(
+            Problem(
+                f"The sheet has no column {names}: offers you already have keep what they "
+                "have there, and new offers leave it blank.",
+                offer_sheet.name,
+                note=True,
+            )
+        )
     # One row more than the limit may be the template's example, which is skipped.
     if len(offer_table.rows) > MAX_OFFERINGS + 1:
         problems.append(_too_many(len(offer_table.rows), offer_sheet.name))
@@ -434,6 +450,13 @@ def _session_values(parsed) -> dict:
     }
 
 
+def _kept(existing: Existing, name: str):
+    """What an offer already has for a field (or a list of tags)."""
+    if name in OFFERING_TAG_FIELDS:
+        return list(existing.tags.get(OFFERING_TAG_FIELDS[name], []))
+    return existing.fields[name]
+
+
 def _classify(parsed: ParsedImport, existing: dict[str, Existing]) -> list[PreviewRow]:
     """One PreviewRow per offer: new, update, unchanged or error."""
     offers, dates, sheet = parsed.offers, parsed.dates, parsed.sheet
@@ -459,6 +482,8 @@ def _classify(parsed: ParsedImport, existing: dict[str, Existing]) -> list[Previ
         if row.existing is None:
             row.action = "new"
             continue
+        for name in parsed.absent:
+            row.data[name] = _kept(row.existing, name)
         changed = list(offering_changes(row.data, row.existing))
         if sessions is not None and sessions_differ(sessions, row.existing):
             changed.append("sessions")

@@ -596,6 +596,28 @@ def test_re_importing_a_reference_updates_the_offer_and_never_duplicates_it(app,
         assert {"offering.updated", "offering.sessions_changed"} <= actions
 
 
+def test_a_column_left_out_keeps_what_offers_have_there(app, client, member):
+    """Does a file without optional columns leave those of listed offers alone, saying so?"""
+    confirm(client, upload(client, make_xlsx([offer("A")])))
+    headers = [h for h in OFFER_HEADERS if h not in ("contact_hours", "audiences", "booking_url")]
+    fewer = make_xlsx([offer("A", title="A retitled"), offer("B")], offer_headers=headers)
+    response = upload(client, fewer)
+    page = response.get_data(as_text=True)
+    assert "The sheet has no column contact_hours, audiences, booking_url" in page
+    assert re.search(r"Update: title\s*<", page), "only the title changes"
+    assert confirm(client, response).status_code == 302
+    with app.app_context():
+        a, b = (
+            db.session.scalar(select(Offering).where(Offering.reference == ref))
+            for ref in ("A", "B")
+        )
+        assert a.title == "A retitled" and a.contact_hours == 12.5
+        assert a.audiences == ["housing_workers", "peer_workers"]
+        assert a.booking_url == "https://example.org/book"
+        # A new offer leaves them blank.
+        assert (b.contact_hours, b.audiences, b.booking_url) == (None, [], None)
+
+
 def test_submit_for_review_submits_new_offers_and_drafts_only(app, client, member):
     """Does "submit for review" submit new offers and drafts, leaving live ones live?"""
     with app.app_context():
