@@ -22,13 +22,11 @@ from academy.catalogue.models import AuditEvent, Provider
 from academy.escalator.position import position_of
 from academy.extensions import db, limiter
 from academy.portfolios.exports import (
-    SCHEMA_VERSION,
     download,
     entries_for_export,
-    iso_utc,
     neutralise_all,
-    portfolio_record,
 )
+from academy.portfolios.json_record import SCHEMA_VERSION, iso_utc, portfolio_record
 from academy.portfolios.models import PortfolioEntry
 from academy.portfolios.summary import summarise
 from academy.reference import reference

@@ -26,7 +26,8 @@ from academy.catalogue import provide_bp as bp
 from academy.catalogue.access import get_provider_for_member, member_providers
 from academy.catalogue.import_columns import offering_template
 from academy.catalogue.import_forms import MODE_HINTS, ConfirmImportForm, ImportForm
-from academy.catalogue.importer import ParsedImport, apply_import, check_import, read_import
+from academy.catalogue.import_reading import ParsedImport, read_import
+from academy.catalogue.importer import apply_import, check_import
 from academy.catalogue.models import Provider
 from academy.extensions import db
 from academy.spreadsheets.pending import PendingUpload

@@ -15,9 +15,9 @@ from academy.portfolios.exports import (
     download,
     entries_for_export,
     portfolio_csv,
-    portfolio_record,
     portfolio_xlsx,
 )
+from academy.portfolios.json_record import portfolio_record
 from academy.portfolios.summary import summarise
 from academy.reference import reference
 from academy.timeutil import today

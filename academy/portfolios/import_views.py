@@ -19,14 +19,8 @@ from academy.catalogue.import_forms import ConfirmImportForm
 from academy.extensions import db
 from academy.portfolios import bp
 from academy.portfolios.exports import XLSX_MIMETYPE
-from academy.portfolios.importer import (
-    MAX_ROWS,
-    ParsedLog,
-    apply_log,
-    check_log,
-    log_template,
-    read_log,
-)
+from academy.portfolios.importer import ParsedLog, apply_log, check_log, read_log
+from academy.portfolios.log_columns import MAX_ROWS, log_template
 from academy.spreadsheets.pending import PendingUpload
 
 pending_log = PendingUpload("portfolio_import")
