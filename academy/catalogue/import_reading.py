@@ -35,6 +35,7 @@ from academy.spreadsheets import (
     parse_rows,
     read_spreadsheet,
 )
+from academy.spreadsheets.problems import notes_as_json, notes_from_json
 
 
 @dataclass
@@ -59,7 +60,7 @@ class ParsedImport:
                 "dates_sheet": self.dates_sheet,
                 "offers": [[k, p.number, p.values] for k, p in self.offers.items()],
                 "dates": [[r, p.number, p.values] for r, rows in self.dates.items() for p in rows],
-                "notes": [[n.message, n.sheet, n.row, n.column] for n in self.problems if n.note],
+                "notes": notes_as_json(self.problems),
                 "absent": self.absent,
             },
             default=date.isoformat,
@@ -75,7 +76,7 @@ class ParsedImport:
             for name in ("starts_on", "ends_on"):
                 values[name] = date.fromisoformat(values[name])
             parsed.dates.setdefault(ref, []).append(ParsedRow(number, values, []))
-        parsed.problems = [Problem(m, s, r, c, note=True) for m, s, r, c in saved["notes"]]
+        parsed.problems = notes_from_json(saved["notes"])
         parsed.absent = saved["absent"]
         return parsed
 

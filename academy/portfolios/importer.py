@@ -52,6 +52,7 @@ from academy.spreadsheets import (
     parse_rows,
     read_spreadsheet,
 )
+from academy.spreadsheets.problems import notes_as_json, notes_from_json
 
 ACTIONS = ("new", "already", "error")
 #: The Activities sheet of an export ends with a row like this; it is skipped.
@@ -79,7 +80,7 @@ class ParsedLog:
                 "filename": self.filename,
                 "sheet": self.sheet,
                 "rows": [[row.number, row.values] for row in self.rows],
-                "notes": [[n.message, n.sheet, n.row, n.column] for n in self.problems if n.note],
+                "notes": notes_as_json(self.problems),
             },
             default=date.isoformat,
         )
@@ -93,7 +94,7 @@ class ParsedLog:
             for name in ("starts_on", "ends_on"):
                 values[name] = date.fromisoformat(values[name])
             parsed.rows.append(ParsedRow(number, values, []))
-        parsed.problems = [Problem(m, s, r, c, note=True) for m, s, r, c in saved["notes"]]
+        parsed.problems = notes_from_json(saved["notes"])
         return parsed
 
 

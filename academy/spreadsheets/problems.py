@@ -42,6 +42,16 @@ class Problem:
         return f"{self.where}: {self.message}" if self.where else self.message
 
 
+def notes_as_json(problems: list[Problem]) -> list[list]:
+    """The notes among problems as plain lists, to keep a checked upload for confirming."""
+    return [[n.message, n.sheet, n.row, n.column] for n in problems if n.note]
+
+
+def notes_from_json(saved: list[list]) -> list[Problem]:
+    """Notes kept by `notes_as_json`."""
+    return [Problem(m, s, r, c, note=True) for m, s, r, c in saved]
+
+
 class Findings:
     """What reading a file found, for a preview: its `problems`, sorted into kinds."""
 
