@@ -9,21 +9,28 @@ from sqlalchemy.orm import selectinload
 from academy.catalogue.models import Offering, Provider
 from academy.extensions import db
 
+#: What an offer's page shows besides the offer: loaded with it, in one query each.
+OFFERING_PAGE_LOADS = (
+    selectinload(Offering.provider),
+    selectinload(Offering.tags),
+    selectinload(Offering.sessions),
+)
 
-def get_published_offering(slug: str) -> Offering:
-    """The published offering with this slug, with its provider, tags and sessions, or 404."""
-    offering = db.session.scalar(
-        select(Offering)
-        .where(Offering.slug == slug, Offering.status == "published")
-        .options(
-            selectinload(Offering.provider),
-            selectinload(Offering.tags),
-            selectinload(Offering.sessions),
-        )
-    )
+
+def get_offering_for_page(slug: str, *, published_only: bool = True) -> Offering:
+    """The offering with this slug (published, unless told), with what its page shows; or 404."""
+    query = select(Offering).where(Offering.slug == slug).options(*OFFERING_PAGE_LOADS)
+    if published_only:
+        query = query.where(Offering.status == "published")
+    offering = db.session.scalar(query)
     if offering is None:
         abort(404)
     return offering
+
+
+def get_published_offering(slug: str) -> Offering:
+    """The published offering with this slug, with its provider, tags and sessions, or 404."""
+    return get_offering_for_page(slug)
 
 
 def get_approved_provider(slug: str) -> Provider:

@@ -15,6 +15,7 @@ from academy.catalogue.history import all_history, offering_history, recently_ch
 from academy.catalogue.models import Offering, Provider
 from academy.catalogue.operations import approve_provider, decline_provider
 from academy.catalogue.provide import page_number
+from academy.catalogue.queries import get_offering_for_page
 from academy.catalogue.workflow import (
     WorkflowError,
     approve_offering,
@@ -26,18 +27,7 @@ from academy.extensions import db
 
 def _offering(slug: str) -> Offering:
     """Any offering, in any status, with everything its page shows; or 404."""
-    offering = db.session.scalar(
-        select(Offering)
-        .where(Offering.slug == slug)
-        .options(
-            selectinload(Offering.provider),
-            selectinload(Offering.tags),
-            selectinload(Offering.sessions),
-        )
-    )
-    if offering is None:
-        abort(404)
-    return offering
+    return get_offering_for_page(slug, published_only=False)
 
 
 def _provider(slug: str) -> Provider:
