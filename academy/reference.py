@@ -155,6 +155,7 @@ class Reference:
 
     escalator: object  # academy.escalator.levels.Escalator
     vocabularies: dict[str, Vocabulary]
+    record_profiles: object = None  # academy.portfolios.profiles.RecordProfiles
 
     def __getattr__(self, name: str) -> Vocabulary:
         try:
@@ -167,11 +168,13 @@ class Reference:
 def load_reference(data_dir: str) -> Reference:
     """Load and validate every reference file in a folder, once per folder."""
     from academy.escalator.levels import load_escalator
+    from academy.portfolios.profiles import load_record_profiles
 
     folder = Path(data_dir)
     return Reference(
         escalator=load_escalator(folder / "escalator.toml"),
         vocabularies={name: load_vocabulary(folder / f"{name}.toml") for name in VOCABULARIES},
+        record_profiles=load_record_profiles(folder / "record_profiles.toml"),
     )
 
 

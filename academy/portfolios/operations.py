@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from academy.accounts.models import User
 from academy.catalogue.models import Offering, OfferingSession
 from academy.catalogue.operations import _assign
 from academy.extensions import db
-from academy.portfolios.models import PortfolioEntry
+from academy.portfolios.models import PortfolioEntry, ProfileChoice
 from academy.timeutil import today
 
 #: The fields a learner fills in, in the order of the combined CPD log.
@@ -112,6 +113,25 @@ def update_entry(entry: PortfolioEntry, data: Mapping) -> dict:
 def delete_entry(entry: PortfolioEntry) -> None:
     """Remove an entry for good."""
     db.session.delete(entry)
+    db.session.flush()
+
+
+def choose_profiles(user: User, chosen: Mapping[str, date | None]) -> None:
+    """Keep exactly these record profiles for a learner, each with its renewal date (or None)."""
+    existing = {
+        choice.profile: choice
+        for choice in db.session.scalars(
+            select(ProfileChoice).where(ProfileChoice.user_id == user.id)
+        )
+    }
+    for key, choice in existing.items():
+        if key not in chosen:
+            db.session.delete(choice)
+    for key, renews_on in chosen.items():
+        if key in existing:
+            existing[key].renews_on = renews_on
+        else:
+            db.session.add(ProfileChoice(user_id=user.id, profile=key, renews_on=renews_on))
     db.session.flush()
 
 
