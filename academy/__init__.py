@@ -25,10 +25,14 @@ ROUTE_MODULES = (
     "academy.catalogue.provide",
     "academy.catalogue.provide_import",
     "academy.catalogue.review",
+    "academy.catalogue.confirmations",
     "academy.escalator.views",
     "academy.portfolios.views",
     "academy.portfolios.export_views",
     "academy.portfolios.import_views",
+    "academy.portfolios.record_views",
+    "academy.portfolios.share_views",
+    "academy.portfolios.confirmation_views",
 )
 
 
@@ -143,6 +147,7 @@ def register_blueprints(app: Flask) -> None:
     from academy.catalogue import bp as catalogue_bp
     from academy.escalator import bp as escalator_bp
     from academy.portfolios import bp as portfolio_bp
+    from academy.portfolios import public_bp as records_bp
 
     # Importing a feature's views registers its routes on its blueprint.
     for module in ROUTE_MODULES:
@@ -154,6 +159,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(provide_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(portfolio_bp)
+    app.register_blueprint(records_bp)
     csrf.exempt(api_bp)  # read-only JSON: nothing there changes state
 
 

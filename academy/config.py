@@ -33,6 +33,8 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
     REGISTER_RATE_LIMIT = "5 per minute; 20 per hour"
+    # /verify/: anyone may check a record; nobody may try codes by the thousand.
+    VERIFY_RATE_LIMIT = "30 per minute; 300 per hour"
     # Search
     SEARCH_PER_PAGE = 20
     SEARCH_MAX_PER_PAGE = 100

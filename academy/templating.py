@@ -7,7 +7,7 @@ from datetime import date
 from flask import Flask
 
 from academy.reference import reference
-from academy.text import format_hours, format_pence
+from academy.text import format_hours, format_number, format_pence
 
 
 def format_date(value: date | None) -> str:
@@ -28,6 +28,17 @@ def format_date_range(start: date, end: date) -> str:
     return f"{start.day} {start:%B %Y} – {end.day} {end:%B %Y}"
 
 
+def record_value(value) -> str:
+    """A value in a portfolio record: dates in words, figures plain, Yes or No, text as is."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, date):
+        return f"{value.day} {value:%B %Y}"
+    if isinstance(value, int | float):
+        return format_number(value)
+    return str(value)
+
+
 def labels(keys: list[str], vocabulary: str) -> str:
     """Keys of a vocabulary as their labels, in its order, joined with commas."""
     return ", ".join(getattr(reference(), vocabulary).labels(keys))
@@ -38,6 +49,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         money=format_pence,
         hours=format_hours,
+        number=format_number,
+        record_value=record_value,
         date=format_date,
         date_range=format_date_range,
         labels=labels,

@@ -1,4 +1,4 @@
-"""Small text helpers shared by features: slugs and money."""
+"""Small text helpers shared by features: slugs, money, hours and figures."""
 
 import re
 import unicodedata
@@ -25,3 +25,10 @@ def format_hours(hours: float | None) -> str:
         return ""
     text = f"{hours:g}"
     return f"{text} hour" if hours == 1 else f"{text} hours"
+
+
+def format_number(value: float | int | None) -> str:
+    """35, 19.5 or 0.25: a figure with at most two decimals and no trailing zeros."""
+    if value is None:
+        return ""
+    return f"{float(value):,.2f}".rstrip("0").rstrip(".")

@@ -85,6 +85,8 @@ class Column:
     width: float = 16
     wrap: bool = False
     total: bool = False
+    #: The entry field it shows, where it names one (a record profile's columns do).
+    field: str = ""
 
 
 def offering_url(entry: PortfolioEntry) -> str:
@@ -96,6 +98,15 @@ def offering_url(entry: PortfolioEntry) -> str:
 
 def _level(entry: PortfolioEntry, ref: Reference) -> str:
     return ref.escalator.label(entry.level) if entry.level else "Not sure"
+
+
+def confirmed_text(entry) -> str:
+    """ "Yes: <provider>, <date>" for attendance the provider confirmed, else "No"."""
+    if entry.confirmation_status != "confirmed":
+        return "No"
+    by = getattr(entry, "confirmed_by", None) or "the provider"
+    when = entry.confirmation_decided_at
+    return f"Yes: {by}, {when:%Y-%m-%d}" if when else f"Yes: {by}"
 
 
 #: The Activities sheet and the CSV: one row per entry, in the combined CPD log's order.
@@ -118,6 +129,7 @@ ACTIVITY_COLUMNS: tuple[Column, ...] = (
     Column("Link to professional standards", lambda e, ref: e.standards_link, 40, wrap=True),
     Column("Evidence", lambda e, ref: e.evidence, 30, wrap=True),
     Column("Catalogue page", lambda e, ref: offering_url(e), 40),
+    Column("Confirmed by provider", lambda e, ref: confirmed_text(e), 24, wrap=True),
 )
 
 #: The Reflections sheet: one row per entry with any reflective writing.
@@ -264,26 +276,44 @@ def portfolio_xlsx(
     position: Position,
     columns: Sequence[Column] = ACTIVITY_COLUMNS,
     reflection_columns: Sequence[Column] = REFLECTION_COLUMNS,
+    *,
+    reflective: Sequence[PortfolioEntry] | None = None,
+    facts: Sequence[tuple[str, object]] = (),
+    reflection_title: str = "Reflections",
 ) -> bytes:
-    """The portfolio as a workbook: Summary, Activities and Reflections sheets."""
+    """The portfolio as a workbook: Summary, Activities and Reflections sheets.
+
+    A record profile passes its own columns, the entries for its reflective
+    sheet and its title, and `facts` (label, value) for the Summary sheet:
+    the profile, the period, the verification code, progress.
+    """
     ref = reference()
     workbook = Workbook(write_only=True)
-    _summary_sheet(workbook, user, summary, position, ref)
+    _summary_sheet(workbook, user, summary, position, ref, facts)
     _entries_sheet(workbook, "Activities", entries, columns, ref, totals=True)
-    reflective = [entry for entry in entries if has_reflective_writing(entry)]
-    _entries_sheet(workbook, "Reflections", reflective, reflection_columns, ref, totals=False)
+    if reflective is None:
+        reflective = [entry for entry in entries if has_reflective_writing(entry)]
+    title = re.sub(r"[][:*?/\\]", " ", reflection_title)[:31]
+    _entries_sheet(workbook, title, reflective, reflection_columns, ref, totals=False)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
 
 
 def _summary_sheet(
-    workbook: Workbook, user: User, summary: Summary, position: Position, ref: Reference
+    workbook: Workbook,
+    user: User,
+    summary: Summary,
+    position: Position,
+    ref: Reference,
+    facts: Sequence[tuple[str, object]] = (),
 ) -> None:
     sheet = _Sheet(workbook, "Summary", (34, 60))
     sheet.row("Portfolio record", bold=True)
     sheet.row("Learner", user.name)
     sheet.row("Generated (UTC)", utcnow().replace(microsecond=0))
+    for label, value in facts:
+        sheet.ws.append([sheet.cell(label), sheet.cell(value, wrap=isinstance(value, str))])
     sheet.row("Self-reported", "Recorded by the learner; not checked by the Academy.")
     sheet.blank()
     sheet.row("Figure", "Value", bold=True)

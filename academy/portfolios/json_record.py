@@ -28,7 +28,9 @@ OB3_CONTEXT = [
 ]
 SELF_REPORTED_NOTICE = (
     "Self-reported: every entry was recorded by the learner and has not been checked by the "
-    "Academy or by the provider. The Open Badges 3.0 credentials below are unsigned (no proof), "
+    "Academy; an entry whose confirmation is not null was confirmed by the provider that ran "
+    "it. The verification code in record.verification checks the whole file. The Open Badges "
+    "3.0 credentials below are unsigned (no proof), "
     "so they are not verifiable credentials; they give each activity in that shape so other "
     "systems can read it."
 )
@@ -143,6 +145,17 @@ def position_record(position: Position) -> dict:
     }
 
 
+def confirmation_record(entry) -> dict | None:
+    """Whether the provider confirmed the learner took part: who and when, or None."""
+    if entry.confirmation_status != "confirmed":
+        return None
+    return {
+        "status": "confirmed",
+        "provider": neutralise(getattr(entry, "confirmed_by", None) or ""),
+        "confirmed_at": iso_utc(entry.confirmation_decided_at),
+    }
+
+
 class EntryRecords:
     """Builds entry records, each with its Open Badges 3.0 credential.
 
@@ -215,6 +228,7 @@ class EntryRecords:
             "has_reflection": entry.has_reflection,
             "offering": self.offering(entry),
             "session_id": entry.session_id,
+            "confirmation": confirmation_record(entry),
             "created_at": created_at,
             "updated_at": iso_utc(entry.updated_at),
             "open_badge": self.open_badge(entry, entry_url, created_at),

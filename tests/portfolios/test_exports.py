@@ -266,7 +266,7 @@ def test_an_empty_portfolio_exports_cleanly(app, client, auth):
     book = open_xlsx(client)
     assert rows_of(book["Activities"]) == [
         HEADERS,
-        ["Total (0 activities)", *[None] * 4, 0, 0, *[None] * 11],
+        ["Total (0 activities)", *[None] * 4, 0, 0, *[None] * 12],
     ]
     assert read_csv(client) == [HEADERS]
     record = client.get("/portfolio/export.json").get_json()
@@ -329,9 +329,11 @@ RECORD_KEYS = {
     "summary",
     "position",
     "entries",
+    "record",
 }
 ENTRY_KEYS = {
     "id",
+    "confirmation",
     "url",
     "title",
     "provider_name",

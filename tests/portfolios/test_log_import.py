@@ -19,7 +19,8 @@ from academy.timeutil import today
 from tests.conftest import csrf_token
 from tests.factories import gen_entry, gen_offering, gen_provider
 
-HEADERS = [column.header for column in ACTIVITY_COLUMNS]
+#: The export's columns but the provider's confirmation, which a learner cannot bring in.
+HEADERS = [c.header for c in ACTIVITY_COLUMNS if c.header != "Confirmed by provider"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

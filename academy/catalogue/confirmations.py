@@ -1,0 +1,1 @@
+"""Provider confirmation requests under /provide/ (being written)."""

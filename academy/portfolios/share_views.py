@@ -1,0 +1,1 @@
+"""share_views (being written)."""
