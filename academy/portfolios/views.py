@@ -24,6 +24,7 @@ from academy.portfolios.operations import (
     values_from_offering,
 )
 from academy.portfolios.pictures import months_picture
+from academy.portfolios.progress import progress_for
 from academy.portfolios.queries import (
     PAGE_SIZE,
     entries_page,
@@ -88,6 +89,8 @@ def overview(user, *, year: int | None, level: str | None, page: int, mark=None)
     at_level = suggestions(position.level.key, user, exclude=done)
     next_step = suggestions(above.key, user, exclude=done) if above else []
     mark("suggestions")
+    progress = progress_for(user)
+    mark("progress against record profiles")
     return {
         "entries": entries,
         "matching": matching,
@@ -104,6 +107,7 @@ def overview(user, *, year: int | None, level: str | None, page: int, mark=None)
         "months": months,
         "at_level": at_level,
         "next_step": next_step,
+        "progress": progress,
     }
 
 
