@@ -7,11 +7,14 @@ from wtforms import DateField, DecimalField, RadioField, SelectField, StringFiel
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from academy.accounts.forms import OptionalSelectField, vocabulary_choices
-from academy.catalogue.forms import DATE_FORMATS, yes_no
+from academy.catalogue.forms import DATE_FORMATS, CheckboxesField, yes_no
+from academy.portfolios.confirmation import CONFIRMED_FACTS, changed_facts
+from academy.portfolios.models import PortfolioEntry
 from academy.portfolios.rules import MAX_HOURS, MAX_REFLECTION, entry_problems
 from academy.reference import reference
 
 NOT_SURE = "not_sure"
+UNDERSTOOD = "yes"
 
 
 def _refuse(field, message: str) -> None:
@@ -109,8 +112,16 @@ class EntryForm(FlaskForm):
         description="Where the evidence is: a certificate's name, a file reference or a web link.",
     )
 
-    def __init__(self, *args, **kwargs):
+    understand_unconfirm = CheckboxesField(
+        "The provider's confirmation",
+        choices=[(UNDERSTOOD, "I understand this removes the provider's confirmation")],
+        description="Needed only if you change the dates, the hours or the participatory hours.",
+    )
+
+    def __init__(self, *args, confirmed: PortfolioEntry | None = None, **kwargs):
+        """`confirmed`: the entry being changed, if its provider confirmed it."""
         super().__init__(*args, **kwargs)
+        self.confirmed = confirmed
         ref = reference()
         self.activity_type.choices = [
             ("", "Choose the type"),
@@ -135,7 +146,24 @@ class EntryForm(FlaskForm):
         )
         for name, message in problems.items():
             _refuse(self[name], message)
+        self._check_confirmation_kept_or_given_up()
         return valid and not any(field.errors for field in self)
+
+    def _check_confirmation_kept_or_given_up(self) -> None:
+        """Changing what a provider confirmed needs a tick saying the confirmation will go."""
+        if self.confirmed is None or UNDERSTOOD in (self.understand_unconfirm.data or []):
+            return
+        values = {
+            name: self[name].data
+            for name in CONFIRMED_FACTS
+            if name in self._fields and not self[name].errors
+        }
+        if changed_facts(self.confirmed, values):
+            _refuse(
+                self.understand_unconfirm,
+                "You changed the dates or hours the provider confirmed. Tick the box to say "
+                "you understand this removes their confirmation, or change them back.",
+            )
 
     @property
     def entry_data(self) -> dict:

@@ -16,6 +16,7 @@ from academy.escalator.position import position_of
 from academy.escalator.recommend import suggestions
 from academy.extensions import db
 from academy.portfolios import bp
+from academy.portfolios.confirmation import clear_if_facts_changed
 from academy.portfolios.forms import EntryForm
 from academy.portfolios.operations import (
     create_entry,
@@ -146,13 +147,21 @@ def entry(entry_id: int):
 @bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_entry(entry_id: int):
-    """Change an entry."""
+    """Change an entry; changing what its provider confirmed removes the confirmation."""
     item = get_entry_for_owner(entry_id)
-    form = EntryForm(obj=item)
+    form = EntryForm(obj=item, confirmed=item if item.is_confirmed else None)
     if form.validate_on_submit():
-        update_entry(item, form.entry_data)
+        changes = update_entry(item, form.entry_data)
+        unconfirmed = clear_if_facts_changed(item, changes)
         db.session.commit()
-        flash("Your entry is saved.", "success")
+        if unconfirmed:
+            flash(
+                "Your entry is saved. It is no longer confirmed by the provider: "
+                "you can ask them to confirm it again.",
+                "success",
+            )
+        else:
+            flash("Your entry is saved.", "success")
         return redirect(url_for("portfolio.entry", entry_id=item.id))
     status = 400 if form.errors else 200
     return render_template("portfolios/entry_form.html", form=form, entry=item), status

@@ -38,9 +38,11 @@ from academy.catalogue.models import (
     ProviderMember,
 )
 from academy.extensions import db
+from academy.portfolios.confirmation import facts_code, request_confirmation
+from academy.portfolios.models import PortfolioEntry
 from academy.timeutil import today
 from tests.conftest import csrf_token
-from tests.factories import gen_offering, gen_provider, gen_user
+from tests.factories import gen_entry, gen_offering, gen_provider, gen_user
 
 LOGIN = "login"  # a 302 to /accounts/login?next=<the page asked for>
 ROLES = ("anon", "learner", "member", "other", "applicant", "curator")
@@ -95,6 +97,13 @@ def build_world(app) -> dict:
             for status in ("draft", "submitted", "published", "withdrawn")
         }
         others = gen_offering(other, title="Other's draft", status="draft", sessions=[10])
+        # A learner who asked each organisation to confirm they took part in its offer.
+        attendee = gen_user("attendee@example.org", name="Attendee")
+        asked = gen_entry(attendee, offering=made["published"])
+        other_asked = gen_entry(attendee, offering=gen_offering(other, title="Other's course"))
+        for entry in (asked, other_asked):
+            request_confirmation(entry)
+        db.session.commit()
         return {
             "p": trust.slug,
             "other_p": other.slug,
@@ -103,6 +112,9 @@ def build_world(app) -> dict:
             "session": made["draft"].sessions[0].id,
             "other_session": others.sessions[0].id,
             "colleague": colleague.id,
+            "asked": asked.id,
+            "asked_facts": facts_code(asked),
+            "other_asked": other_asked.id,
         }
 
 
@@ -117,6 +129,7 @@ def snapshot(app) -> dict:
             OfferingSession,
             OfferingTag,
             AuditEvent,
+            PortfolioEntry,
         )
         return {
             model.__tablename__: [
@@ -194,6 +207,14 @@ PROVIDE_GETS = [
     row("/provide/import",                                       LOGIN, 403,    200,   200,  403,      403),
     row("/provide/import?provider={p}",                          LOGIN, 403,    200,   404,  403,      403),
     row("/provide/import/template.xlsx",                         LOGIN, 403,    200,   200,  403,      403),
+    row("/provide/providers/{p}/confirmations",                  LOGIN, 403,    200,   404,  404,      403),
+    row("/provide/providers/{p}/confirmations?page=2",           LOGIN, 403,    200,   404,  404,      403),
+    row("/provide/providers/{pending_p}/confirmations",          LOGIN, 403,    404,   404,  404,      403),
+    row("/provide/providers/{p}/confirmations/{asked}",          LOGIN, 403,    200,   404,  404,      403),
+    # A request addressed to another organisation, through your own; yours, through theirs.
+    row("/provide/providers/{p}/confirmations/{other_asked}",    LOGIN, 403,    404,   404,  404,      403),
+    row("/provide/providers/{other_p}/confirmations/{asked}",    LOGIN, 403,    404,   404,  404,      403),
+    row("/provide/providers/{p}/confirmations/999999",           LOGIN, 403,    404,   404,  404,      403),
 ]
 
 REVIEW_GETS = [
@@ -255,7 +276,7 @@ class Post:
         return self.path.format(**world), world
 
 
-def members_only(path: str, data: dict | None = None) -> Post:
+def members_only(path: str, data: dict | Callable[[dict], dict] | None = None) -> Post:
     """A change only Good Practice Trust's members may make."""
     refused = {"anon": LOGIN, "learner": 403, "other": 404, "applicant": 404, "curator": 403}
     return Post(path, data or {}, rightful="member", refused=refused)
@@ -292,6 +313,12 @@ SESSION_FIELDS = {
     "venue": "Friends Meeting House, Manchester",
     "region": "north_west",
 }
+
+
+def answer_form(world: dict) -> dict:
+    """A provider's answer to a request, carrying the facts it answers about."""
+    return {"facts": world["asked_facts"], "note": "Seen on our register."}
+
 
 IMPORT_CSV = (
     b"reference,title,summary,description,level,format,cost_gbp,"
@@ -340,6 +367,19 @@ POSTS = [
     ),
     Post(
         "/provide/offers/{draft}/sessions/{other_session}/remove",
+        refused={"member": 404, "other": 404, "curator": 403},
+    ),
+    members_only("/provide/providers/{p}/confirmations/{asked}/confirm", answer_form),
+    members_only("/provide/providers/{p}/confirmations/{asked}/decline", answer_form),
+    # Answering a request addressed to another organisation: nobody here may, by either slug.
+    Post(
+        "/provide/providers/{p}/confirmations/{other_asked}/confirm",
+        answer_form,
+        refused={"member": 404, "other": 404, "curator": 403},
+    ),
+    Post(
+        "/provide/providers/{other_p}/confirmations/{asked}/confirm",
+        answer_form,
         refused={"member": 404, "other": 404, "curator": 403},
     ),
     curators_only("/review/offers/{submitted}/approve"),
