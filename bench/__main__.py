@@ -1,11 +1,11 @@
-"""`python -m bench`: catalogue search, a 2,000-entry portfolio, then the spreadsheet import.
+"""`python -m bench`: catalogue search, a 2,000-entry portfolio, records, then the import.
 
 SQLite first, then PostgreSQL when a server answers: the URL from --postgres,
 else ACADEMY_BENCH_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/bench_academy
-(created if missing). The portfolio and the import run on databases of their
-own (a copy of the catalogue file and bench_portfolio; a fresh
-bench/out/import.sqlite3 and bench_import), so they never disturb the search
-catalogue. The results go to stdout, one table per
+(created if missing). The portfolio, the records and the import run on databases
+of their own (a copy of the catalogue file and bench_portfolio; fresh
+bench/out/records.sqlite3 and bench_records; a fresh bench/out/import.sqlite3 and
+bench_import), so they never disturb the search catalogue. The results go to stdout, one table per
 database and benchmark; progress goes to stderr.
 """
 
@@ -23,6 +23,7 @@ from bench.generate import OUT_DIR, prepare_postgres, prepare_sqlite, sqlalchemy
 from bench.importing import OFFERINGS, SESSIONS, format_import_report, run_import
 from bench.portfolio import ENTRIES
 from bench.portfolio import run as run_portfolio
+from bench.records import run as run_records
 from bench.search import BenchmarkError, format_report, run_mix
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/bench_academy"
@@ -75,6 +76,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=ENTRIES,
         metavar="E",
         help=f"entries in the benchmarked portfolio (default {ENTRIES})",
+    )
+    parser.add_argument(
+        "--no-records", action="store_true", help="skip the PDF record and /verify/ benchmark"
     )
     parser.add_argument("--no-import", action="store_true", help="skip the import benchmark")
     parser.add_argument("--import-only", action="store_true", help="run only the import benchmark")
@@ -199,6 +203,26 @@ def main(argv: list[str] | None = None) -> int:
                 repeat=args.repeat,
                 warmup=args.warmup,
                 fresh=False,  # the search above has just made the catalogue
+                sqlite=not args.no_sqlite,
+                postgres=postgres,
+                postgres_problem=postgres_problem,
+                log=log,
+                out=out,
+            )
+        except BenchmarkError as error:
+            log(f"error: {error}")
+            return 1
+        first = False
+    if not args.no_records and not args.import_only:
+        postgres = dict(runs).get("PostgreSQL")
+        if postgres is not None:
+            postgres = make_url(sqlalchemy_postgres_url(postgres)).set(database="bench_records")
+            postgres = postgres.render_as_string(hide_password=False)
+        if not first:
+            out()
+        try:
+            run_records(
+                repeat=args.repeat,
                 sqlite=not args.no_sqlite,
                 postgres=postgres,
                 postgres_problem=postgres_problem,

@@ -85,8 +85,19 @@ class Column:
     width: float = 16
     wrap: bool = False
     total: bool = False
-    #: The entry field it shows, where it names one (a record profile's columns do).
+    #: The entry field it shows (`record_columns.FIELD_COLUMNS` lists them), if it is one.
     field: str = ""
+
+    @property
+    def is_prose(self) -> bool:
+        """Whether it holds the learner's writing: the PDF gives it a paragraph of its own."""
+        return self.field in PROSE_FIELDS
+
+
+#: Fields that hold what the learner wrote, as opposed to short facts.
+PROSE_FIELDS = frozenset(
+    {"description", "learning", "practice_change", "peer_discussion", "standards_link"}
+)
 
 
 def offering_url(entry: PortfolioEntry) -> str:
@@ -111,36 +122,83 @@ def confirmed_text(entry) -> str:
 
 #: The Activities sheet and the CSV: one row per entry, in the combined CPD log's order.
 ACTIVITY_COLUMNS: tuple[Column, ...] = (
-    Column("Title", lambda e, ref: e.title, 36, wrap=True),
-    Column("Provider", lambda e, ref: e.provider_name, 24, wrap=True),
-    Column("Type of activity", lambda e, ref: ref.activity_types.label(e.activity_type), 20),
-    Column("Start date", lambda e, ref: e.starts_on, 12),
-    Column("End date", lambda e, ref: e.ends_on, 12),
-    Column("Hours", lambda e, ref: float(e.hours), 9, total=True),
-    Column("Participatory hours", lambda e, ref: float(e.participatory_hours), 12, total=True),
-    Column("Level", _level, 22),
-    Column("Format", lambda e, ref: ref.formats.label(e.format), 24),
-    Column("Co-delivered", lambda e, ref: e.co_delivered, 12),
-    Column("Co-designed", lambda e, ref: e.co_designed, 12),
-    Column("What it was and why it is relevant", lambda e, ref: e.description, 48, wrap=True),
-    Column("What I learnt", lambda e, ref: e.learning, 48, wrap=True),
-    Column("How my practice changed", lambda e, ref: e.practice_change, 48, wrap=True),
-    Column("Peer discussion", lambda e, ref: e.peer_discussion, 40, wrap=True),
-    Column("Link to professional standards", lambda e, ref: e.standards_link, 40, wrap=True),
-    Column("Evidence", lambda e, ref: e.evidence, 30, wrap=True),
-    Column("Catalogue page", lambda e, ref: offering_url(e), 40),
-    Column("Confirmed by provider", lambda e, ref: confirmed_text(e), 24, wrap=True),
+    Column("Title", lambda e, ref: e.title, 36, wrap=True, field="title"),
+    Column("Provider", lambda e, ref: e.provider_name, 24, wrap=True, field="provider"),
+    Column(
+        "Type of activity",
+        lambda e, ref: ref.activity_types.label(e.activity_type),
+        20,
+        field="activity_type",
+    ),
+    Column("Start date", lambda e, ref: e.starts_on, 12, field="starts_on"),
+    Column("End date", lambda e, ref: e.ends_on, 12, field="ends_on"),
+    Column("Hours", lambda e, ref: float(e.hours), 9, total=True, field="hours"),
+    Column(
+        "Participatory hours",
+        lambda e, ref: float(e.participatory_hours),
+        12,
+        total=True,
+        field="participatory_hours",
+    ),
+    Column("Level", _level, 22, field="level"),
+    Column("Format", lambda e, ref: ref.formats.label(e.format), 24, field="format"),
+    Column("Co-delivered", lambda e, ref: e.co_delivered, 12, field="co_delivered"),
+    Column("Co-designed", lambda e, ref: e.co_designed, 12, field="co_designed"),
+    Column(
+        "What it was and why it is relevant",
+        lambda e, ref: e.description,
+        48,
+        wrap=True,
+        field="description",
+    ),
+    Column("What I learnt", lambda e, ref: e.learning, 48, wrap=True, field="learning"),
+    Column(
+        "How my practice changed",
+        lambda e, ref: e.practice_change,
+        48,
+        wrap=True,
+        field="practice_change",
+    ),
+    Column(
+        "Peer discussion", lambda e, ref: e.peer_discussion, 40, wrap=True, field="peer_discussion"
+    ),
+    Column(
+        "Link to professional standards",
+        lambda e, ref: e.standards_link,
+        40,
+        wrap=True,
+        field="standards_link",
+    ),
+    Column("Evidence", lambda e, ref: e.evidence, 30, wrap=True, field="evidence"),
+    Column("Catalogue page", lambda e, ref: offering_url(e), 40, field="catalogue_url"),
+    Column(
+        "Confirmed by provider", lambda e, ref: confirmed_text(e), 24, wrap=True, field="confirmed"
+    ),
 )
 
 #: The Reflections sheet: one row per entry with any reflective writing.
 REFLECTION_COLUMNS: tuple[Column, ...] = (
-    Column("Title", lambda e, ref: e.title, 36, wrap=True),
-    Column("Start date", lambda e, ref: e.starts_on, 12),
-    Column("End date", lambda e, ref: e.ends_on, 12),
-    Column("What I learnt", lambda e, ref: e.learning, 60, wrap=True),
-    Column("How my practice changed", lambda e, ref: e.practice_change, 60, wrap=True),
-    Column("Peer discussion", lambda e, ref: e.peer_discussion, 48, wrap=True),
-    Column("Link to professional standards", lambda e, ref: e.standards_link, 48, wrap=True),
+    Column("Title", lambda e, ref: e.title, 36, wrap=True, field="title"),
+    Column("Start date", lambda e, ref: e.starts_on, 12, field="starts_on"),
+    Column("End date", lambda e, ref: e.ends_on, 12, field="ends_on"),
+    Column("What I learnt", lambda e, ref: e.learning, 60, wrap=True, field="learning"),
+    Column(
+        "How my practice changed",
+        lambda e, ref: e.practice_change,
+        60,
+        wrap=True,
+        field="practice_change",
+    ),
+    Column(
+        "Peer discussion", lambda e, ref: e.peer_discussion, 48, wrap=True, field="peer_discussion"
+    ),
+    Column(
+        "Link to professional standards",
+        lambda e, ref: e.standards_link,
+        48,
+        wrap=True,
+        field="standards_link",
+    ),
 )
 
 

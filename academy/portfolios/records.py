@@ -18,6 +18,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 import orjson
 from sqlalchemy import select
@@ -105,6 +106,11 @@ class Record:
     def profile(self) -> RecordProfile:
         """The record's profile."""
         return self.scope.profile
+
+    @cached_property
+    def reflective_numbers(self) -> dict[int, int]:
+        """Each reflective entry's id and its number on the reflective pages (from 1)."""
+        return {entry.id: number for number, entry in enumerate(self.reflective, start=1)}
 
     @property
     def confirmed(self) -> int:
