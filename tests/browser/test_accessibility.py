@@ -8,6 +8,7 @@ WCAG 2.0, 2.1 and 2.2 at levels A and AA, plus axe's best practices.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -20,8 +21,9 @@ from academy.catalogue.models import Offering
 from academy.catalogue.operations import decline_provider, update_offering
 from academy.catalogue.workflow import return_offering, submit_offering
 from academy.extensions import db
+from academy.portfolios.confirmation import confirm, request_confirmation
 from tests.conftest import PASSWORD
-from tests.factories import gen_offering, gen_provider, gen_user
+from tests.factories import gen_entry, gen_offering, gen_provider, gen_user
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 AXE_OPTIONS = {
@@ -227,6 +229,7 @@ def log_upload_with_errors(page: Page, base: str, app) -> None:
 
 
 MEMBER, CURATOR = "axe-provider@example.org", "axe-curator@example.org"
+LEARNER = "axe-learner@example.org"
 
 
 def provider_world(app) -> dict:
@@ -276,8 +279,16 @@ def provider_world(app) -> dict:
         )
         update_offering(published, {"summary": "A changed summary."}, actor=member)
         gen_offering(trust, title="Axe withdrawn offer", status="withdrawn")
+        learner = gen_user(LEARNER, name="Lee Learner")
+        asked = gen_entry(learner, title="Axe asked", offering=published, session=None)
+        request_confirmation(asked)
+        confirmed = gen_entry(learner, title="Axe confirmed", offering=published)
+        request_confirmation(confirmed)
+        confirm(confirmed, trust, member, "We saw you on the day.")
         db.session.commit()
         return {
+            "asked": asked.id,
+            "confirmed": confirmed.id,
             "provider": trust.slug,
             "waiting": waiting.slug,
             "returned": returned.slug,
@@ -305,6 +316,87 @@ def as_member(path: str) -> Callable:
         visit(path.format(**world))(page, base, app)
 
     return go
+
+
+def as_asking_learner(path: str) -> Callable:
+    """A portfolio page of a learner who asked the organisation to confirm two entries."""
+
+    def go(page: Page, base: str, app) -> None:
+        world = provider_world(app)
+        log_in_as(page, base, LEARNER)
+        visit(path.format(**world))(page, base, app)
+
+    return go
+
+
+def confirmation_note_too_long(page: Page, base: str, app) -> None:
+    as_member("/provide/providers/{provider}/confirmations/{asked}")(page, base, app)
+    note = page.get_by_label(re.compile("note", re.I))
+    note.evaluate("box => box.removeAttribute('maxlength')")  # as a script could
+    note.fill("x" * 501)
+    page.get_by_role("button", name=re.compile("^Confirm")).click()
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+
+
+def issued_world(app, *, revoked: bool = False) -> dict:
+    """The axe learner's entries, and a PDF record of them issued (and perhaps revoked)."""
+    from academy.portfolios.pdf import record_pdf
+    from academy.portfolios.records import (
+        build_record,
+        issue_record,
+        revoke_record,
+        scope_for,
+        seal,
+    )
+
+    portfolio_world(app)
+    with app.test_request_context():
+        user = find_user("axe@example.org")
+        record = build_record(user, scope_for(user, "nmc"))
+        issued = issue_record(record, "pdf")
+        body = record_pdf(record, f"http://localhost/verify/{issued.code}")
+        seal(issued, body)
+        if revoked:
+            revoke_record(issued)
+        db.session.commit()
+        return {"record": issued.id, "code": issued.code, "body": body}
+
+
+def with_issued_record(path: str, *, revoked: bool = False) -> Callable:
+    """A page about an issued record; path takes {record} and {code}."""
+
+    def go(page: Page, base: str, app) -> None:
+        log_in(page, base, app)
+        world = issued_world(app, revoked=revoked)
+        visit(path.format(**world))(page, base, app)
+
+    return go
+
+
+def verify_a_file(*, altered: bool) -> Callable:
+    """A stranger checks the PDF, or a copy with one byte changed, at /verify/<code>."""
+
+    def go(page: Page, base: str, app) -> None:
+        log_in(page, base, app)
+        world = issued_world(app)
+        body = world["body"] + (b"%" if altered else b"")
+        visit(f"/verify/{world['code']}")(page, base, app)
+        page.get_by_label("The file you were given").set_input_files(
+            {"name": "record.pdf", "mimeType": "application/pdf", "buffer": body}
+        )
+        page.get_by_role("button", name="Check", exact=True).click()
+        expect(
+            page.get_by_role("heading", name="Not the record issued" if altered else "Genuine")
+        ).to_be_visible()
+
+    return go
+
+
+def verify_with_errors(page: Page, base: str, app) -> None:
+    visit("/verify/")(page, base, app)
+    page.get_by_label("Verification code").fill("not a code")
+    page.get_by_role("button", name="Check this code").click()
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
 
 
 def as_curator(path: str) -> Callable:
@@ -443,6 +535,26 @@ PAGES = {
     "portfolio-import-with-errors": log_upload_with_errors,
     "portfolio-import-preview": log_preview(problems=False),
     "portfolio-import-preview-with-problems": log_preview(problems=True),
+    "portfolio-records-none": as_learner_with_entries("/portfolio/records"),
+    "portfolio-records": with_issued_record("/portfolio/records"),
+    "portfolio-records-revoked": with_issued_record("/portfolio/records", revoked=True),
+    "portfolio-record-revoke": with_issued_record("/portfolio/records/{record}/revoke"),
+    "portfolio-record-printable": as_learner_with_entries("/portfolio/record"),
+    "portfolio-record-printable-nmc": as_learner_with_entries("/portfolio/record?profile=nmc"),
+    "verify-start": visit("/verify/"),
+    "verify-start-with-errors": verify_with_errors,
+    "verify-issued": with_issued_record("/verify/{code}"),
+    "verify-genuine": verify_a_file(altered=False),
+    "verify-altered": verify_a_file(altered=True),
+    "verify-revoked": with_issued_record("/verify/{code}", revoked=True),
+    "verify-unknown": visit("/verify/7KQ2-M9XD-4HTR-BN3P", status=404),
+    "portfolio-entry-confirmation-asked": as_asking_learner("/portfolio/entries/{asked}"),
+    "portfolio-entry-confirmed": as_asking_learner("/portfolio/entries/{confirmed}"),
+    "portfolio-entry-confirmed-edit": as_asking_learner("/portfolio/entries/{confirmed}/edit"),
+    "portfolio-with-confirmed-entry": as_asking_learner("/portfolio/"),
+    "provide-confirmations": as_member("/provide/providers/{provider}/confirmations"),
+    "provide-confirmation": as_member("/provide/providers/{provider}/confirmations/{asked}"),
+    "provide-confirmation-with-errors": confirmation_note_too_long,
     "not-found": visit("/no-such-page", status=404),
 }
 
@@ -510,6 +622,9 @@ REFLOW_PAGES = [
     "portfolio",
     "portfolio-entry-from-offer",
     "portfolio-import-preview-with-problems",
+    "portfolio-record-printable-nmc",
+    "verify-genuine",
+    "provide-confirmation",
 ]
 
 

@@ -395,3 +395,61 @@ def test_a_learner_records_an_offer_and_takes_the_portfolio_away(app, live_serve
     activities = book["Activities"]
     titles = [row[0] for row in activities.iter_rows(min_row=2, values_only=True) if row[0]]
     assert title in titles
+
+
+def test_a_stranger_checks_a_pdf_record_and_later_sees_it_revoked(
+    app, live_server, page, browser, tmp_path
+):
+    """A learner downloads a PDF record; a stranger checks it with its code and finds it
+    genuine; the learner revokes it; the stranger's next check says it was revoked."""
+    import io
+
+    from pypdf import PdfReader
+
+    from tests.factories import gen_entry
+
+    with app.app_context():
+        learner = gen_user("kit@example.org", name="Kit Keeper")
+        gen_entry(learner, title="Trauma-informed care day", learning="To slow down.")
+        gen_entry(learner, title="Reflective practice group", hours=1.5, participatory_hours=1.5)
+    page.goto(f"{live_server}/accounts/login")
+    page.get_by_label("Email address").fill("kit@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Your portfolio").click()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="PDF record").click()
+    pdf_path = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(pdf_path)
+    assert pdf_path.suffix == ".pdf"
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf_path.read_bytes())).pages)
+    assert "Kit Keeper" in text and "Trauma-informed care day" in text
+    code = re.search(r"\(code ([0-9A-Z]{4}(?:-[0-9A-Z]{4}){3})\)", text).group(1)
+
+    stranger = browser.new_context(viewport=VIEWPORT).new_page()
+    stranger.set_default_timeout(TIMEOUT_MS)
+    try:
+        stranger.goto(f"{live_server}/verify/")
+        stranger.get_by_label("Verification code").fill(code.lower().replace("-", " "))
+        stranger.get_by_role("button", name="Check this code").click()
+        expect(stranger).to_have_url(f"{live_server}/verify/{code}")
+        expect(stranger.get_by_role("main")).to_contain_text("Kit Keeper")
+        stranger.get_by_label("The file you were given").set_input_files(pdf_path)
+        stranger.get_by_role("button", name="Check", exact=True).click()
+        expect(stranger.get_by_role("heading", name="Genuine")).to_be_visible()
+
+        page.get_by_role("link", name="your issued records").click()
+        row = page.get_by_role("row", name=re.compile(code))
+        expect(row).to_contain_text("Valid")
+        row.get_by_role("link", name=re.compile("^Revoke")).click()
+        page.get_by_role("button", name="Revoke this record").click()
+        expect(page.get_by_role("status")).to_contain_text(f"The record {code} is revoked")
+        expect(page.get_by_role("row", name=re.compile(code))).to_contain_text("Revoked")
+
+        stranger.goto(f"{live_server}/verify/{code}")
+        expect(stranger.get_by_role("main")).not_to_contain_text("Kit Keeper")
+        stranger.get_by_label("The file you were given").set_input_files(pdf_path)
+        stranger.get_by_role("button", name="Check", exact=True).click()
+        expect(stranger.get_by_role("heading", name="Revoked")).to_be_visible()
+    finally:
+        stranger.context.close()

@@ -204,6 +204,18 @@ def test_a_whole_portfolio_pdf_has_every_entry(app, signed_in):
     assert (record.profile, record.period_start, record.entry_count) == ("general", None, 5)
 
 
+def test_the_pdf_prints_what_the_learner_wrote_once_with_the_facts_in_one_line(app, signed_in):
+    """Is a reflection on the reflective pages only, with the activity pointing to it?"""
+    response = signed_in.get("/portfolio/export.pdf")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    flat = " ".join(text.split())
+    assert flat.count("That boundaries are kind.") == 1
+    assert flat.count("I agree them at the first meeting.") == 1
+    assert flat.count("A workshop on boundaries.") == 1  # what it was: in the activity only
+    assert "See Reflections, number 1." in flat
+    assert "Type of activity Course · Start date 2 March 2026 · End date 4 March 2026" in flat
+
+
 def test_the_pdf_never_fetches_what_a_learner_wrote(app, signed_in, monkeypatch):
     """Is a URL in an entry left as text, with no request made while rendering?"""
     with app.app_context():
