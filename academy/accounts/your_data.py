@@ -27,7 +27,7 @@ from academy.portfolios.exports import (
     neutralise_all,
 )
 from academy.portfolios.json_record import SCHEMA_VERSION, iso_utc, portfolio_record
-from academy.portfolios.models import PortfolioEntry
+from academy.portfolios.models import IssuedRecord, PortfolioEntry, ProfileChoice, ShareLink
 from academy.portfolios.summary import summarise
 from academy.reference import reference
 from academy.timeutil import today, utcnow
@@ -75,7 +75,8 @@ def account_record(user: User) -> dict:
         "about": (
             "Everything the Relational Learning Academy holds about you: your account (not your "
             "password, which is stored only as a salted hash), the organisations you belong to, "
-            "what you did on their listings, and your portfolio."
+            "what you did on their listings, your record profiles, the records you issued, "
+            "your share links (never the links themselves, which are not kept) and your portfolio."
         ),
         "account": {
             "id": user.id,
@@ -120,10 +121,58 @@ def account_record(user: User) -> dict:
             for event in events_naming(user)
         ],
     }
+    record.update(records_held(user))
     record = neutralise_all(record)
     # The portfolio record neutralises its own text: once is the rule.
     record["portfolio"] = portfolio_record(user, entries, summary, position)
     return record
+
+
+def records_held(user: User) -> dict:
+    """A learner's record profiles, issued records and share links, as plain data."""
+
+    def day(value):
+        return value.isoformat() if value else None
+
+    def owned(model):
+        return db.session.scalars(select(model).where(model.user_id == user.id).order_by(model.id))
+
+    return {
+        "record_profiles": [
+            {"profile": choice.profile, "renews_on": day(choice.renews_on)}
+            for choice in owned(ProfileChoice)
+        ],
+        "issued_records": [
+            {
+                "code": issued.code,
+                "profile": issued.profile,
+                "format": issued.format,
+                "period_start": day(issued.period_start),
+                "period_end": day(issued.period_end),
+                "entries": issued.entry_count,
+                "hours": float(issued.hours),
+                "issued_at": iso_utc(issued.issued_at),
+                "revoked_at": iso_utc(issued.revoked_at),
+                "snapshot_sha256": issued.snapshot_sha256,
+                "file_sha256": issued.file_sha256,
+            }
+            for issued in owned(IssuedRecord)
+        ],
+        "share_links": [
+            {
+                "label": link.label,
+                "profile": link.profile,
+                "period_start": day(link.period_start),
+                "period_end": day(link.period_end),
+                "created_at": iso_utc(link.created_at),
+                "expires_at": iso_utc(link.expires_at),
+                "revoked_at": iso_utc(link.revoked_at),
+                "open_count": link.open_count,
+                "last_opened_at": iso_utc(link.last_opened_at),
+            }
+            for link in owned(ShareLink)
+        ],
+    }
 
 
 def events_naming(user: User) -> list[AuditEvent]:
@@ -143,8 +192,9 @@ def providers_left_without_members(user: User) -> list[Provider]:
 
 
 def delete_account(user: User) -> int:
-    """Delete a user's portfolio and account; returns how many entries went.
+    """Delete a user's portfolio, records, share links and account; returns how many entries went.
 
+    Issued records go too: their codes then check as never issued.
     Memberships go with the account. The organisations' history keeps what
     was done, naming no one: the database sets the events' actor to null, and
     events that named the user by email say "(a deleted account)" instead.
@@ -159,7 +209,8 @@ def delete_account(user: User) -> int:
     count = db.session.scalar(
         select(func.count()).select_from(PortfolioEntry).where(PortfolioEntry.user_id == user.id)
     )
-    db.session.execute(delete(PortfolioEntry).where(PortfolioEntry.user_id == user.id))
+    for model in (PortfolioEntry, ProfileChoice, IssuedRecord, ShareLink):
+        db.session.execute(delete(model).where(model.user_id == user.id))
     for event in events_naming(user):
         event.detail = {**event.detail, "user": DELETED_ACCOUNT}
     db.session.delete(user)

@@ -234,3 +234,59 @@ def test_a_member_with_colleagues_can_leave(app, client, auth, people):
         # Sam joining, then Sam adding Alex: both kept, neither names Sam any more.
         assert [event.detail["user"] for event in events] == ["(a deleted account)", ALEX]
         assert events[1].actor_id is None
+
+
+# --- records, profiles and share links ---------------------------------------------------
+
+
+@pytest.fixture
+def records(app, client, auth, people):
+    """Sam's NMC choice, a JSON record Sam issued, and a share link; returns the record's code."""
+    from datetime import date, timedelta
+
+    from academy.portfolios.models import ShareLink
+    from academy.portfolios.operations import choose_profiles
+    from academy.timeutil import utcnow
+
+    with app.app_context():
+        sam = find_user(SAM)
+        choose_profiles(sam, {"nmc": date(2027, 5, 1)})
+        db.session.add(
+            ShareLink(
+                user_id=sam.id,
+                token_sha256="ab" * 32,
+                label="For my appraisal",
+                expires_at=utcnow() + timedelta(days=30),
+            )
+        )
+        db.session.commit()
+    auth.login(SAM)
+    assert client.get("/portfolio/export.json?profile=nmc").status_code == 200
+    with app.app_context():
+        from academy.portfolios.records import issued_records_of
+
+        return issued_records_of(find_user(SAM))[0].code
+
+
+def test_the_download_holds_record_profiles_issued_records_and_share_links(client, records):
+    """Are the NMC choice, the issued record and the share link (without its token) there?"""
+    data = client.get("/accounts/data.json").get_json()
+    assert data["record_profiles"] == [{"profile": "nmc", "renews_on": "2027-05-01"}]
+    [issued] = data["issued_records"]
+    assert (issued["code"], issued["profile"], issued["format"]) == (records, "nmc", "json")
+    assert issued["revoked_at"] is None and len(issued["file_sha256"]) == 64
+    [link] = data["share_links"]
+    assert (link["label"], link["open_count"], link["revoked_at"]) == ("For my appraisal", 0, None)
+    assert "token_sha256" not in link
+
+
+def test_deleting_takes_records_and_links_with_the_account(app, client, records):
+    """After deleting, do the code check as never issued, and no choice or link remain?"""
+    from academy.portfolios.models import IssuedRecord, ProfileChoice, ShareLink
+
+    assert client.get(f"/verify/{records}").status_code == 200
+    assert submit(client, "/accounts/delete", {"password": PASSWORD}).status_code == 302
+    assert client.get(f"/verify/{records}").status_code == 404
+    with app.app_context():
+        for model in (IssuedRecord, ProfileChoice, ShareLink):
+            assert db.session.scalar(select(func.count()).select_from(model)) == 0, model
