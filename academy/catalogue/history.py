@@ -35,6 +35,8 @@ ACTION_LABELS = {
     "offering.unpublished": "Unpublished by a curator",
     "offering.withdrawn": "Withdrawn by the provider",
     "offering.republished": "Republished by the provider",
+    "entry.confirmed": "Confirmed a learner's attendance",
+    "entry.declined": "Could not confirm a learner's attendance",
 }
 #: Edits that reach the public straight away, which curators keep an eye on.
 LIVE_EDITS = (

@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from academy.accounts.models import User
-from academy.catalogue.history import ACTION_LABELS
 from academy.catalogue.models import Provider
 from academy.catalogue.operations import record_event
 from academy.extensions import db
@@ -38,10 +37,6 @@ CONFIRMED_FACTS = (
 MAX_NOTE = 500
 #: Requests on one page of a provider's list.
 PAGE_SIZE = 25
-
-# How the decisions read in a provider's history (kept beside the code that records them).
-ACTION_LABELS.setdefault("entry.confirmed", "Confirmed a learner's attendance")
-ACTION_LABELS.setdefault("entry.declined", "Could not confirm a learner's attendance")
 
 
 class ConfirmationError(Exception):
