@@ -35,6 +35,8 @@ class Defaults:
     REGISTER_RATE_LIMIT = "5 per minute; 20 per hour"
     # /verify/: anyone may check a record; nobody may try codes by the thousand.
     VERIFY_RATE_LIMIT = "30 per minute; 300 per hour"
+    # /shared/<token>: a reader opens a link a few times; nobody may try tokens by the thousand.
+    SHARE_RATE_LIMIT = "60 per minute; 600 per hour"
     # Search
     SEARCH_PER_PAGE = 20
     SEARCH_MAX_PER_PAGE = 100
