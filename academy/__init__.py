@@ -8,7 +8,7 @@ import secrets
 import sqlite3
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, abort, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     configure(app, test_config)
     register_middleware(app)
+    register_input_checks(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -120,6 +121,26 @@ def register_middleware(app: Flask) -> None:
     hops = int(app.config["PROXY_COUNT"])
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def register_input_checks(app: Flask) -> None:
+    """Refuse a NUL character anywhere in a query string or form, before any view runs.
+
+    No person types one; PostgreSQL cannot store one in text (SQLite can), so
+    without this a stray NUL would be a 500 on one database and not the other.
+    """
+
+    @app.before_request
+    def refuse_nul_characters():
+        for values in (request.args, request.form):
+            if any("\x00" in value for _, value in values.items(multi=True)):
+                abort(400, description=NUL_MESSAGE)
+
+
+NUL_MESSAGE = (
+    "What was sent holds an invisible NUL character, which the Academy cannot store. "
+    "Nothing was saved. Type the text again rather than pasting it, and send it again."
+)
 
 
 def register_extensions(app: Flask) -> None:

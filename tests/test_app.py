@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from academy import create_app
 from academy.extensions import db
-from tests.conftest import PG_URL, app_settings
+from academy.portfolios.models import PortfolioEntry
+from tests.conftest import PG_URL, app_settings, csrf_token
+from tests.factories import gen_user
 
 
 def test_settings_come_from_academy_variables(monkeypatch, database_url):
@@ -211,3 +213,31 @@ def test_settling_an_unmigrated_database_leaves_the_index_for_later(tmp_path):
     finally:
         gc.unfreeze()
     assert "academy.facet_index" not in app.extensions
+
+
+@pytest.mark.parametrize(
+    "method, url, data",
+    [
+        ("get", "/catalogue/?q=trauma%00informed", None),
+        ("get", "/api/v1/offerings?q=%00", None),
+        ("post", "/portfolio/entries/new", {"title": "A day\x00 out", "hours": "3"}),
+        ("post", "/accounts/login", {"email": "sam@example.org\x00", "password": "x"}),
+    ],
+)
+def test_a_nul_character_is_refused_plainly_before_anything_runs(
+    app, client, auth, method, url, data
+):
+    """A NUL in a query or a form: a 400 that says so (PostgreSQL could not store it), no 500."""
+    with app.app_context():
+        gen_user("sam@example.org")
+    auth.login("sam@example.org")
+    if data is not None:
+        data = {**data, "csrf_token": csrf_token(client, "/portfolio/entries/new")}
+    response = getattr(client, method)(url, data=data)
+    assert response.status_code == 400
+    if url.startswith("/api/"):
+        assert "NUL character" in response.get_json()["message"]
+    else:
+        assert "invisible NUL character" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PortfolioEntry)) == 0
