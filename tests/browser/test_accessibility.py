@@ -392,6 +392,62 @@ def verify_a_file(*, altered: bool) -> Callable:
     return go
 
 
+def share_world(app) -> dict:
+    """The axe learner's entries and share links: live (whole and NMC), expired and withdrawn."""
+    from datetime import timedelta
+
+    from academy.portfolios.sharing import create_share, revoke_share
+
+    portfolio_world(app)
+    with app.app_context():
+        user = find_user("axe@example.org")
+        live, token = create_share(user, label="For my appraisal")
+        nmc, nmc_token = create_share(user, label="For the NMC", profile_key="nmc")
+        expired, expired_token = create_share(user, label="Old one", days=1)
+        expired.expires_at -= timedelta(days=2)
+        withdrawn, withdrawn_token = create_share(user, label="Sent by mistake")
+        revoke_share(withdrawn)
+        db.session.commit()
+        return {
+            "share": live.id,
+            "token": token,
+            "nmc_token": nmc_token,
+            "expired_token": expired_token,
+            "withdrawn_token": withdrawn_token,
+        }
+
+
+def with_shares(path: str, status: int = 200) -> Callable:
+    """A page about share links; path takes {share} and the tokens."""
+
+    def go(page: Page, base: str, app) -> None:
+        log_in(page, base, app)
+        world = share_world(app)
+        visit(path.format(**world), status)(page, base, app)
+
+    return go
+
+
+def make_share(*, errors: bool) -> Callable:
+    """The share-link form, sent with errors or made."""
+
+    def go(page: Page, base: str, app) -> None:
+        as_learner_with_entries("/portfolio/shares")(page, base, app)
+        if errors:
+            days = page.get_by_label("Days until the link stops working")
+            days.evaluate("box => box.removeAttribute('type')")
+            days.fill("abc")
+        else:
+            page.get_by_label("Label (optional)").fill("For my appraisal")
+        page.get_by_role("button", name="Make the link").click()
+        if errors:
+            expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+        else:
+            expect(page.get_by_role("heading", level=1)).to_contain_text("share link")
+
+    return go
+
+
 def verify_with_errors(page: Page, base: str, app) -> None:
     visit("/verify/")(page, base, app)
     page.get_by_label("Verification code").fill("not a code")
@@ -555,6 +611,16 @@ PAGES = {
     "provide-confirmations": as_member("/provide/providers/{provider}/confirmations"),
     "provide-confirmation": as_member("/provide/providers/{provider}/confirmations/{asked}"),
     "provide-confirmation-with-errors": confirmation_note_too_long,
+    "portfolio-shares-none": as_learner_with_entries("/portfolio/shares"),
+    "portfolio-shares": with_shares("/portfolio/shares"),
+    "portfolio-share-with-errors": make_share(errors=True),
+    "portfolio-share-made": make_share(errors=False),
+    "portfolio-share-withdraw": with_shares("/portfolio/shares/{share}/revoke"),
+    "shared": with_shares("/shared/{token}"),
+    "shared-nmc": with_shares("/shared/{nmc_token}"),
+    "shared-expired": with_shares("/shared/{expired_token}", 410),
+    "shared-withdrawn": with_shares("/shared/{withdrawn_token}", 410),
+    "shared-unknown": visit("/shared/piij9OYht5g5MyZW-54aEhT361QmpqBG2WbbSuDJqRc", 404),
     "not-found": visit("/no-such-page", status=404),
 }
 
@@ -625,6 +691,8 @@ REFLOW_PAGES = [
     "portfolio-record-printable-nmc",
     "verify-genuine",
     "provide-confirmation",
+    "portfolio-shares",
+    "shared",
 ]
 
 
