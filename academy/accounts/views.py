@@ -11,6 +11,9 @@ from academy.accounts import bp
 from academy.accounts.forms import LoginForm, ProfileForm, RegisterForm
 from academy.accounts.operations import register_user, update_profile
 from academy.extensions import db, limiter
+from academy.portfolios.operations import choose_profiles
+from academy.portfolios.profile_forms import records_form_class
+from academy.portfolios.queries import profile_choices_of
 
 
 def safe_next(target: str | None) -> str | None:
@@ -85,4 +88,32 @@ def profile():
         db.session.commit()
         flash("Your profile is saved.", "success")
         return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form), 400 if form.errors else 200
+    return _profile_page(form, _records_form()), 400 if form.errors else 200
+
+
+@bp.route("/profile/records", methods=["GET", "POST"])
+@login_required
+def profile_records():
+    """The record profiles you keep (NMC, HCPC...) and their renewal dates."""
+    if request.method == "GET":
+        return redirect(url_for("accounts.profile", _anchor="records"))
+    records = _records_form(formdata=request.form)
+    if records.validate_on_submit():
+        choose_profiles(current_user, records.chosen)
+        db.session.commit()
+        flash("Your records are saved.", "success")
+        return redirect(url_for("accounts.profile", _anchor="records"))
+    return _profile_page(ProfileForm(obj=current_user, formdata=None), records), 400
+
+
+def _records_form(formdata=None):
+    """The records form: the learner's choices, or what they sent."""
+    data = {}
+    for choice in profile_choices_of(current_user):
+        data[f"{choice.profile}_chosen"] = True
+        data[f"{choice.profile}_renews_on"] = choice.renews_on
+    return records_form_class()(formdata=formdata, data=data, prefix="records")
+
+
+def _profile_page(form, records) -> str:
+    return render_template("accounts/profile.html", form=form, records=records)
