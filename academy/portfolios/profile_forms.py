@@ -32,6 +32,9 @@ class _DateField(DateField):
     """A date as the browser's date box sends it, or typed as 31/01/2027, in plain words."""
 
     def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None  # a date box left empty
+            return
         try:
             super().process_formdata(valuelist)
         except ValueError as error:

@@ -448,6 +448,33 @@ def make_share(*, errors: bool) -> Callable:
     return go
 
 
+def with_record_profiles(path: str) -> Callable:
+    """A page of the axe learner with entries and NMC and RCPsych records chosen."""
+
+    def go(page: Page, base: str, app) -> None:
+        from datetime import timedelta
+
+        from academy.portfolios.operations import choose_profiles
+        from academy.timeutil import today
+
+        log_in(page, base, app)
+        portfolio_world(app)
+        with app.app_context():
+            choices = {"nmc": today() + timedelta(days=94), "rcpsych": None, "general": None}
+            choose_profiles(find_user("axe@example.org"), choices)
+            db.session.commit()
+        visit(path)(page, base, app)
+
+    return go
+
+
+def records_form_with_errors(page: Page, base: str, app) -> None:
+    with_record_profiles("/accounts/profile")(page, base, app)
+    page.get_by_label("HCPC CPD").check()
+    page.get_by_role("button", name="Save your records").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter your HCPC renewal date")
+
+
 def verify_with_errors(page: Page, base: str, app) -> None:
     visit("/verify/")(page, base, app)
     page.get_by_label("Verification code").fill("not a code")
@@ -621,6 +648,9 @@ PAGES = {
     "shared-expired": with_shares("/shared/{expired_token}", 410),
     "shared-withdrawn": with_shares("/shared/{withdrawn_token}", 410),
     "shared-unknown": visit("/shared/piij9OYht5g5MyZW-54aEhT361QmpqBG2WbbSuDJqRc", 404),
+    "profile-with-records": with_record_profiles("/accounts/profile"),
+    "profile-records-with-errors": records_form_with_errors,
+    "portfolio-with-progress": with_record_profiles("/portfolio/"),
     "not-found": visit("/no-such-page", status=404),
 }
 
@@ -693,6 +723,8 @@ REFLOW_PAGES = [
     "provide-confirmation",
     "portfolio-shares",
     "shared",
+    "profile-records-with-errors",
+    "portfolio-with-progress",
 ]
 
 

@@ -197,10 +197,15 @@ def sam(app, client, auth):
 
 
 def send(client, data: dict):
+    """Post the records form as a browser does: every date box, empty unless filled."""
     token = csrf_token(client, "/accounts/profile")
+    boxes = {f"{key}_renews_on": "" for key in ("general", "nmc", "hcpc", "swe", "rcpsych")}
     return client.post(
         "/accounts/profile/records",
-        data={"records-csrf_token": token, **{f"records-{k}": v for k, v in data.items()}},
+        data={
+            "records-csrf_token": token,
+            **{f"records-{k}": v for k, v in {**boxes, **data}.items()},
+        },
     )
 
 
