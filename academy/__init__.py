@@ -124,17 +124,17 @@ def register_middleware(app: Flask) -> None:
 
 
 def register_input_checks(app: Flask) -> None:
-    """Refuse a NUL character anywhere in a query string or form, before any view runs.
+    """Refuse a NUL character anywhere in a form, before any view runs.
 
     No person types one; PostgreSQL cannot store one in text (SQLite can), so
     without this a stray NUL would be a 500 on one database and not the other.
+    (Queries are only read, never stored: search treats a NUL as plain text.)
     """
 
     @app.before_request
     def refuse_nul_characters():
-        for values in (request.args, request.form):
-            if any("\x00" in value for _, value in values.items(multi=True)):
-                abort(400, description=NUL_MESSAGE)
+        if any("\x00" in value for _, value in request.form.items(multi=True)):
+            abort(400, description=NUL_MESSAGE)
 
 
 NUL_MESSAGE = (

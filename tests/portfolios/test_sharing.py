@@ -150,12 +150,19 @@ def test_a_label_may_be_120_characters_and_no_more(app, signed_in):
     assert links(app)[0].label == "y" * 120
 
 
-@pytest.mark.parametrize("label", ["a\x00b", "tab\there", "two\nlines"])
-def test_a_label_with_control_characters_is_refused(app, signed_in, label):
+@pytest.mark.parametrize(
+    "label, message",
+    [
+        ("a\x00b", "invisible NUL character"),  # refused for every form, before the view
+        ("tab\there", "Use only letters, numbers, spaces and punctuation"),
+        ("two\nlines", "Use only letters, numbers, spaces and punctuation"),
+    ],
+)
+def test_a_label_with_control_characters_is_refused(app, signed_in, label, message):
     """Is a label with a NUL, a tab or a line break refused (PostgreSQL cannot store a NUL)?"""
     response, token = make_link(signed_in, label=label)
     assert response.status_code == 400 and token is None
-    assert "Use only letters, numbers, spaces and punctuation" in response.get_data(as_text=True)
+    assert message in response.get_data(as_text=True)
     assert links(app) == []
 
 
