@@ -832,3 +832,26 @@ def count_rows(url: str) -> dict[str, int]:
             }
     finally:
         engine.dispose()
+
+
+def fresh_database(url: str) -> str:
+    """An empty database at the newest migration: a new SQLite file, or a PostgreSQL
+    database's schema dropped and migrated. Returns the SQLAlchemy URL."""
+    from flask_migrate import upgrade
+
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    else:
+        url = sqlalchemy_postgres_url(url)
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    app = create_app(bench_settings(url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url

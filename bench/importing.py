@@ -31,13 +31,18 @@ from pathlib import Path
 from time import perf_counter
 
 import openpyxl
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 
 from academy import create_app
 from academy.config import PROJECT_ROOT
 from academy.reference import reference
 from academy.timeutil import today
-from bench.generate import OUT_DIR, bench_settings, build_catalogue, sqlalchemy_postgres_url
+from bench.generate import (
+    OUT_DIR,
+    bench_settings,
+    build_catalogue,
+    fresh_database,
+)
 
 OFFERINGS = 5000
 SESSIONS = 10_000
@@ -155,25 +160,7 @@ def prepare_workbook(offerings: int, sessions: int, *, fresh: bool, log: Log) ->
 
 def empty_database(url: str, log: Log) -> str:
     """A fresh, migrated, empty database at url (SQLite file or bench_* PostgreSQL)."""
-    from flask_migrate import upgrade
-
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-    else:
-        url = sqlalchemy_postgres_url(url)
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    app = create_app(bench_settings(url))
-    with app.app_context():
-        upgrade()
-        from academy.extensions import db
-
-        db.engine.dispose()
+    url = fresh_database(url)
     log("Import: migrated an empty catalogue")
     return url
 

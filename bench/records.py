@@ -20,12 +20,10 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from time import perf_counter
 
-from flask_migrate import upgrade
 from pypdf import PdfReader
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert
 
 from academy import create_app
 from academy.accounts.models import User
@@ -36,7 +34,7 @@ from academy.portfolios.operations import choose_profiles
 from academy.portfolios.records import issued_records_of
 from academy.timeutil import today
 from academy.warmup import settle
-from bench.generate import OUT_DIR, bench_settings, sqlalchemy_postgres_url
+from bench.generate import OUT_DIR, bench_settings, fresh_database, sqlalchemy_postgres_url
 from bench.portfolio import Timing, entry_rows
 from bench.search import BenchmarkError
 
@@ -57,24 +55,6 @@ class RecordsReport:
     #: Pages of each PDF ("pdf", "pdf nmc").
     pages: dict[str, int]
     timings: dict[str, Timing]
-
-
-def fresh_database(url: str) -> None:
-    """An empty database at the newest migration."""
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-    else:
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    app = create_app(bench_settings(url))
-    with app.app_context():
-        upgrade()
-        db.engine.dispose()
 
 
 def add_learner(url: str, entries: int) -> int:
