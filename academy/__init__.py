@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_input_checks(app)
     register_extensions(app)
     register_blueprints(app)
+    register_health_check(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -182,6 +183,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(portfolio_bp)
     app.register_blueprint(records_bp)
     csrf.exempt(api_bp)  # read-only JSON: nothing there changes state
+
+
+def register_health_check(app: Flask) -> None:
+    """`/healthz`: the process answers (for a load balancer, and the load test's baseline)."""
+    app.add_url_rule("/healthz", "healthz", lambda: ("ok\n", {"Content-Type": "text/plain"}))
 
 
 def register_errorhandlers(app: Flask) -> None:

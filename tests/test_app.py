@@ -234,3 +234,11 @@ def test_a_nul_character_is_refused_plainly_before_anything_runs(app, client, au
     assert "invisible NUL character" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(PortfolioEntry)) == 0
+
+
+def test_healthz_answers_without_the_database(app, client):
+    """Does /healthz answer "ok" in plain text, for a load balancer?"""
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.data == b"ok\n"
+    assert response.mimetype == "text/plain"
