@@ -3,7 +3,7 @@
 SQLite first, then PostgreSQL when a server answers: the URL from --postgres,
 else ACADEMY_BENCH_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/bench_academy
 (created if missing). The portfolio, the records and the import run on databases
-of their own (a copy of the catalogue file and bench_portfolio; fresh
+of their own (the portfolio's learner joins the catalogue's; fresh
 bench/out/records.sqlite3 and bench_records; a fresh bench/out/import.sqlite3 and
 bench_import), so they never disturb the search catalogue. The results go to stdout, one table per
 database and benchmark; progress goes to stderr.
@@ -19,7 +19,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bench.generate import OUT_DIR, prepare_postgres, prepare_sqlite, sqlalchemy_postgres_url
+from bench.generate import (
+    NATIONAL_OFFERINGS,
+    OUT_DIR,
+    prepare_postgres,
+    prepare_sqlite,
+    sqlalchemy_postgres_url,
+)
 from bench.importing import OFFERINGS, SESSIONS, format_import_report, run_import
 from bench.portfolio import ENTRIES
 from bench.portfolio import run as run_portfolio
@@ -38,9 +44,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--offerings",
         type=positive,
-        default=10_000,
+        default=NATIONAL_OFFERINGS,
         metavar="N",
-        help="published offerings to generate (default 10000; about 10%% more are unpublished)",
+        help=f"published offerings to generate (default {NATIONAL_OFFERINGS}; about 10%% more are "
+        "unpublished)",
     )
     parser.add_argument(
         "--repeat",
@@ -191,9 +198,6 @@ def main(argv: list[str] | None = None) -> int:
         first = False
     if not args.no_portfolio and not args.import_only:
         postgres = dict(runs).get("PostgreSQL")
-        if postgres is not None:
-            postgres = make_url(sqlalchemy_postgres_url(postgres)).set(database="bench_portfolio")
-            postgres = postgres.render_as_string(hide_password=False)
         if not first:
             out()
         try:

@@ -20,7 +20,7 @@ import random
 import re
 import sqlite3
 from bisect import bisect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import accumulate
@@ -31,26 +31,35 @@ from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from academy import create_app
+from academy.accounts.models import User
 from academy.catalogue.models import Offering, OfferingSession, OfferingTag, Provider
 from academy.catalogue.operations import regions_of
 from academy.config import PROJECT_ROOT
 from academy.extensions import db
+from academy.portfolios.models import PortfolioEntry
 from academy.text import slugify
 from academy.timeutil import today
 from bench import vocabulary as V
+from bench.learners import learner_batches
 
 SEED = 20261122
 #: Bump when the shape of the data changes; the source hash catches the rest.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 OUT_DIR = Path(__file__).resolve().parent / "out"
-PROVIDERS = 300
-PENDING_PROVIDERS = 12
+#: 2,000 providers for 100,000 offers, a few of them still pending.
+OFFERS_PER_PROVIDER = 50
+PENDING_PROVIDERS = 40
 #: Share of all offerings that are not published (drafts, submitted, withdrawn).
 UNPUBLISHED_SHARE = 0.10
 SELF_PACED_SHARE = 0.20
-HORIZON_DAYS = 548  # about 18 months ahead
-PAST_DAYS = 45  # some sessions have already started or ended
+# Sessions spread over two years: six months past, eighteen ahead.
+HORIZON_DAYS = 548
+PAST_DAYS = 183
 BATCH = 2000
+#: The national catalogue: 100,000 published offerings.
+NATIONAL_OFFERINGS = 100_000
+#: Every generated learner's portfolio: 50,000 learners x 20 = a million entries.
+ENTRIES_EACH = 20
 
 Log = Callable[[str], None]
 
@@ -203,7 +212,8 @@ ONLINE_SHARE = {
     "accredited_module": 0.2,
     "qualification": 0.1,
 }
-SESSION_COUNTS = Weighted.of({1: 35, 2: 25, 3: 17, 4: 10, 5: 7, 6: 6})
+# About 3.4 dates per dated offer: 300,000 sessions for 100,000 published offers.
+SESSION_COUNTS = Weighted.of({1: 20, 2: 20, 3: 17, 4: 14, 5: 12, 6: 9, 8: 8})
 PLACES = [12, 16, 20, 20, 24, 24, 30, 40, 60, 100, None]
 REGIONS = Weighted.of(
     {
@@ -440,11 +450,21 @@ class Catalogue:
     tags: list[dict]
 
 
-def build_catalogue(published: int, anchor: date) -> Catalogue:
-    """Compose the whole catalogue from the fixed seed; dates count from anchor."""
+def providers_for(published: int) -> int:
+    """How many providers a catalogue of this size has: 2,000 for 100,000 offers."""
+    return max(PENDING_PROVIDERS + 20, published // OFFERS_PER_PROVIDER)
+
+
+def catalogue_batches(published: int, anchor: date, batch: int = BATCH) -> Iterator[Catalogue]:
+    """Compose the catalogue from the fixed seed, `batch` offerings at a time.
+
+    The providers come in the first batch only. Nothing is held between batches but
+    the providers and the slugs already given out, so a catalogue of any size is
+    composed in the memory of one batch.
+    """
     rng = random.Random(SEED)
     now = datetime.combine(anchor, datetime.min.time())
-    providers = _providers(rng, now)
+    providers = _providers(rng, now, providers_for(published))
     approved = [p for p in providers if p["status"] == "approved"]
     rng.shuffle(approved)
     provider_weights = Weighted.zipf(approved, 0.85)
@@ -455,10 +475,9 @@ def build_catalogue(published: int, anchor: date) -> Catalogue:
     ]
     rng.shuffle(statuses)
 
-    offerings: list[dict] = []
-    sessions: list[dict] = []
-    tags: list[dict] = []
     slugs: set[str] = set()
+    rows = Catalogue(providers=providers, offerings=[], sessions=[], tags=[])
+    next_session = 1
     for number, status in enumerate(statuses, start=1):
         provider = provider_weights.pick(rng)
         offering, voice = _offering(rng, number, provider, status, now)
@@ -469,10 +488,11 @@ def build_catalogue(published: int, anchor: date) -> Catalogue:
         slugs.add(slug)
         offering["slug"] = slug
         offering["description"] = compose_description(rng, voice, offering)
-        offerings.append(offering)
+        rows.offerings.append(offering)
 
-        dated = _sessions(rng, offering, provider, anchor, first_id=len(sessions) + 1)
-        sessions += dated
+        dated = _sessions(rng, offering, provider, anchor, first_id=next_session)
+        next_session += len(dated)
+        rows.sessions += dated
         regions = regions_of([(s["region"], s["online"]) for s in dated], offering["format"])
         for facet, keys in (
             ("audience", _audiences(rng, offering)),
@@ -480,17 +500,36 @@ def build_catalogue(published: int, anchor: date) -> Catalogue:
             ("ee_value", EE_VALUES.distinct(rng, rng.choice((0, 1, 1, 2, 2, 3)))),
             ("region", regions),
         ):
-            tags += [{"offering_id": number, "facet": facet, "key": key} for key in keys]
-    return Catalogue(providers=providers, offerings=offerings, sessions=sessions, tags=tags)
+            rows.tags += [{"offering_id": number, "facet": facet, "key": key} for key in keys]
+        if len(rows.offerings) == batch:
+            yield rows
+            rows = Catalogue(providers=[], offerings=[], sessions=[], tags=[])
+    if rows.offerings or rows.providers:
+        yield rows
 
 
-def _providers(rng: random.Random, now: datetime) -> list[dict]:
+def build_catalogue(published: int, anchor: date) -> Catalogue:
+    """The whole catalogue in memory: for small ones only (the import benchmark's workbook)."""
+    whole = Catalogue(providers=[], offerings=[], sessions=[], tags=[])
+    for rows in catalogue_batches(published, anchor):
+        whole.providers += rows.providers
+        whole.offerings += rows.offerings
+        whole.sessions += rows.sessions
+        whole.tags += rows.tags
+    return whole
+
+
+#: Provider names are made of these places: invented counties and real towns.
+PLACES = V.PROVIDER_PLACES + sorted({town for towns in V.TOWNS.values() for town in towns})
+
+
+def _providers(rng: random.Random, now: datetime, count: int) -> list[dict]:
     rows = []
     names: set[str] = set()
-    for number in range(1, PROVIDERS + 1):
+    for number in range(1, count + 1):
         while True:
             pattern, user_led = rng.choice(V.PROVIDER_KINDS)
-            place = rng.choice(V.PROVIDER_PLACES)
+            place = rng.choice(PLACES)
             name = pattern.format(place=place)
             if name not in names:
                 break
@@ -510,7 +549,7 @@ def _providers(rng: random.Random, now: datetime) -> list[dict]:
                     f"for staff in {SETTINGS.pick(rng)}."
                 ),
                 "user_led": user_led,
-                "status": "pending" if number > PROVIDERS - PENDING_PROVIDERS else "approved",
+                "status": "pending" if number > count - PENDING_PROVIDERS else "approved",
                 "decline_reason": None,
                 "created_at": created,
                 "updated_at": created,
@@ -658,7 +697,7 @@ def marker_for(offerings: int, anchor: date) -> dict:
     from alembic.script import ScriptDirectory
 
     sources = hashlib.sha256()
-    for name in ("generate.py", "vocabulary.py"):
+    for name in ("generate.py", "vocabulary.py", "learners.py"):
         sources.update((Path(__file__).parent / name).read_bytes())
     heads = ScriptDirectory(str(PROJECT_ROOT / "migrations")).get_heads()
     return {
@@ -772,43 +811,76 @@ def sqlalchemy_postgres_url(url: str) -> str:
 
 
 def _generate(url: str, offerings: int, anchor: date, log: Log) -> None:
-    """Migrate an empty database to head, then bulk-insert the catalogue."""
+    """Migrate an empty database to head, then bulk-insert the catalogue and the learners.
+
+    Rows are composed and inserted one batch at a time, so memory stays at one
+    batch's worth whatever the size.
+    """
     from flask_migrate import upgrade
 
     app = create_app(bench_settings(url))
     with app.app_context():
         started = perf_counter()
         upgrade()
-        catalogue = build_catalogue(offerings, anchor)
+        counts = dict.fromkeys(("offerings", "sessions", "tags"), 0)
+        names: dict[int, str] = {}
+        drawn: list[tuple[int, str, str]] = []  # offerings that learners' entries come from
+        for rows in catalogue_batches(offerings, anchor):
+            if rows.providers:
+                names = {p["id"]: p["name"] for p in rows.providers}
+                public = [{k: v for k, v in p.items() if k[0] != "_"} for p in rows.providers]
+                db.session.execute(insert(Provider), public)
+            for model, batch in (
+                (Offering, rows.offerings),
+                (OfferingSession, rows.sessions),
+                (OfferingTag, rows.tags),
+            ):
+                if batch:
+                    db.session.execute(insert(model), batch)
+            counts["offerings"] += len(rows.offerings)
+            counts["sessions"] += len(rows.sessions)
+            counts["tags"] += len(rows.tags)
+            drawn += [
+                (o["id"], o["title"][:200], names[o["provider_id"]])
+                for o in rows.offerings
+                if o["status"] == "published" and o["id"] % 20 == 0
+            ]
+        db.session.commit()
         log(
-            f"  composed {len(catalogue.offerings):,} offerings, {len(catalogue.sessions):,} "
-            f"sessions, {len(catalogue.tags):,} tags in {perf_counter() - started:.1f} s"
+            f"  {counts['offerings']:,} offerings, {counts['sessions']:,} sessions, "
+            f"{counts['tags']:,} tags in {perf_counter() - started:.1f} s"
         )
-        providers = [
-            {k: v for k, v in p.items() if not k.startswith("_")} for p in catalogue.providers
-        ]
-        for model, rows in (
-            (Provider, providers),
-            (Offering, catalogue.offerings),
-            (OfferingSession, catalogue.sessions),
-            (OfferingTag, catalogue.tags),
-        ):
-            for start in range(0, len(rows), BATCH):
-                db.session.execute(insert(model), rows[start : start + BATCH])
+        learners = learners_for(offerings)
+        users = entries = 0
+        for rows in learner_batches(learners, ENTRIES_EACH, drawn, anchor):
+            db.session.execute(insert(User), rows.users)
+            for start in range(0, len(rows.entries), BATCH):
+                db.session.execute(insert(PortfolioEntry), rows.entries[start : start + BATCH])
+            users += len(rows.users)
+            entries += len(rows.entries)
+        db.session.commit()
+        log(
+            f"  {users:,} learners with {entries:,} entries; "
+            f"{perf_counter() - started:.1f} s in all"
+        )
         if db.engine.dialect.name == "postgresql":
-            for table in ("providers", "offerings", "offering_sessions"):
+            for table in ("providers", "offerings", "offering_sessions", "users"):
                 db.session.execute(
                     text(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                         f"(SELECT max(id) FROM {table}))"
                     )
                 )
-        db.session.commit()
+            db.session.commit()
         if db.engine.dialect.name == "sqlite":
             db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-        log(f"  inserted in {perf_counter() - started:.1f} s")
         db.session.remove()
         db.engine.dispose()
+
+
+def learners_for(published: int) -> int:
+    """How many learners a catalogue of this size serves: 50,000 for 100,000 offers."""
+    return published // 2
 
 
 def count_rows(url: str) -> dict[str, int]:
@@ -829,6 +901,8 @@ def count_rows(url: str) -> dict[str, int]:
                 "self_paced": count(
                     Offering, Offering.status == "published", Offering.format == "self_paced"
                 ),
+                "learners": count(User),
+                "entries": count(PortfolioEntry),
             }
     finally:
         engine.dispose()

@@ -1,19 +1,19 @@
 """Time a big portfolio: the page `/portfolio/` and the .xlsx, .csv and .json exports.
 
-One learner with 2,000 entries (five years of them, every level and format,
-"not sure" and "not given" included, about 40% with reflections, a third
-recorded from the catalogue) is added to the synthetic catalogue, so that the
-page's suggestions run against a realistic catalogue too. Every time is a whole
-request through the Flask test client, logged in as that learner.
+One learner with 2,000 entries (bench/learners.py's compose_entry: five years of
+them, every level and format, "not sure" and "not given" included, about 40%
+with reflections, a third recorded from the catalogue) is added to the synthetic
+catalogue, so that the page's suggestions run against a realistic catalogue too.
+Every time is a whole request through the Flask test client, logged in as that
+learner.
 
 Targets (p95): the page at most 100 ms, the spreadsheet 1.5 s, CSV and JSON 0.3 s.
 A breakdown of one page request shows where its time goes, step by step, the
 same steps the view takes.
 
-SQLite: a copy of the search benchmark's catalogue file (bench/out/portfolio-<N>.sqlite3).
-PostgreSQL: its own database, bench_portfolio by default (its schema is dropped
-and recreated when the catalogue is generated, then reused); the learner is
-replaced on every run.
+It runs on the search benchmark's own databases (bench/out/catalogue-<N>.sqlite3
+and bench_academy), beside the generated learners' million entries; the
+benchmark learner is replaced on every run and touches nothing else.
 """
 
 from __future__ import annotations
@@ -21,12 +21,10 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from statistics import median
 from time import perf_counter
 
@@ -43,23 +41,21 @@ from academy.portfolios.models import PortfolioEntry
 from academy.portfolios.views import overview
 from academy.timeutil import today
 from academy.warmup import settle
-from bench import vocabulary as V
 from bench.generate import (
-    OUT_DIR,
+    NATIONAL_OFFERINGS,
     Prepared,
     bench_settings,
     prepare_postgres,
     prepare_sqlite,
     sqlalchemy_postgres_url,
 )
+from bench.learners import SEED, YEARS, compose_entry
 from bench.search import BenchmarkError, percentile
 
-SEED = 20261123
 ENTRIES = 2000
-YEARS = 5
 LEARNER = "bench-learner@example.org"
-DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/bench_portfolio"
-ENV_POSTGRES = "ACADEMY_BENCH_PORTFOLIO_DATABASE_URL"
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/bench_academy"
+ENV_POSTGRES = "ACADEMY_BENCH_DATABASE_URL"
 #: p95 targets in milliseconds.
 TARGETS = {"page": 100.0, "xlsx": 1500.0, "csv": 300.0, "json": 300.0}
 URLS = {
@@ -68,33 +64,6 @@ URLS = {
     "csv": "/portfolio/export.csv",
     "json": "/portfolio/export.json",
 }
-LEVELS = ["ground", "awareness", "understanding", "expertise", "leadership", None]
-LEVEL_WEIGHTS = [20, 30, 22, 10, 8, 10]
-FORMATS = [
-    "talk",
-    "reflective_group",
-    "workshop",
-    "short_course",
-    "live_online",
-    "self_paced",
-    "blended",
-    "residential",
-    "conference",
-    "accredited_module",
-    "qualification",
-    None,
-]
-ACTIVITY_TYPES = [
-    "course",
-    "workshop",
-    "conference",
-    "e_learning",
-    "reflective_group",
-    "supervision",
-    "peer_discussion",
-    "reading",
-    "other",
-]
 
 Log = Callable[[str], None]
 
@@ -102,59 +71,20 @@ Log = Callable[[str], None]
 # --- the learner -------------------------------------------------------------------------
 
 
-def _sentence(rng: random.Random) -> str:
-    topic = rng.choice(V.TOPICS[:80])
-    setting = rng.choice(V.SETTINGS)
-    return rng.choice(
-        [
-            f"We looked at {topic} in {setting}.",
-            f"It made me think again about {topic} and how our team works with it.",
-            f"The trainers, one with lived experience, showed {topic} at work in {setting}.",
-            f"I want to bring {topic} into supervision and our reflective practice group.",
-            f"Discussing {topic} with colleagues changed how I start conversations.",
-        ]
-    )
-
-
-def _text(rng: random.Random, low: int, high: int) -> str:
-    return " ".join(_sentence(rng) for _ in range(rng.randint(low, high)))
-
-
 def entry_rows(user_id: int, offerings: list[tuple[int, str, str]], count: int) -> list[dict]:
-    """Entries spread over the last five years: every level and format, some reflections."""
+    """One learner's entries over the last five years: every level and format, some reflections."""
     rng = random.Random(SEED)
-    first = today() - timedelta(days=365 * YEARS)
-    rows = []
-    for number in range(count):
-        start = first + timedelta(days=rng.randrange(365 * YEARS))
-        end = start + timedelta(days=rng.choice([0, 0, 0, 1, 2]))
-        hours = rng.choice([1, 1.5, 2, 3, 6, 6.5, 12, 13, 19.5])
-        offering = rng.choice(offerings) if offerings and rng.random() < 0.33 else None
-        reflective = rng.random() < 0.4
-        rows.append(
-            {
-                "user_id": user_id,
-                "offering_id": offering[0] if offering else None,
-                "title": offering[1] if offering else f"{_sentence(rng)[:-1]} ({number})",
-                "provider_name": offering[2] if offering else rng.choice(["", "Our trust"]),
-                "starts_on": start,
-                "ends_on": end,
-                "hours": hours,
-                "participatory_hours": rng.choice([0, hours, hours]),
-                "activity_type": rng.choice(ACTIVITY_TYPES),
-                "level": rng.choices(LEVELS, LEVEL_WEIGHTS)[0],
-                "format": rng.choice(FORMATS),
-                "co_delivered": rng.random() < 0.35,
-                "co_designed": rng.random() < 0.2,
-                "description": _text(rng, 1, 3),
-                "learning": _text(rng, 2, 6) if reflective else "",
-                "practice_change": _text(rng, 1, 4) if reflective else "",
-                "peer_discussion": _text(rng, 1, 2) if rng.random() < 0.2 else "",
-                "standards_link": "Prioritise people; practise effectively." if reflective else "",
-                "evidence": f"Certificate {number}" if rng.random() < 0.5 else "",
-            }
+    first_day = today() - timedelta(days=365 * YEARS)
+    return [
+        compose_entry(
+            rng,
+            user_id,
+            number,
+            rng.choice(offerings) if offerings and rng.random() < 0.33 else None,
+            first_day,
         )
-    return rows
+        for number in range(count)
+    ]
 
 
 def add_learner(url: str, count: int, log: Log) -> int:
@@ -348,17 +278,6 @@ def format_report(report: PortfolioReport) -> str:
 # --- databases ----------------------------------------------------------------------------
 
 
-def prepare_sqlite_copy(offerings: int, *, fresh: bool, log: Log) -> tuple[Prepared, str]:
-    """The search benchmark's catalogue, copied to a file of the portfolio benchmark's own."""
-    prepared = prepare_sqlite(offerings, fresh=fresh, log=log)
-    source = prepared.url.removeprefix("sqlite:///")
-    target = OUT_DIR / f"portfolio-{offerings}.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
-    shutil.copyfile(source, target)
-    return prepared, f"sqlite:///{target}"
-
-
 def run(
     *,
     offerings: int,
@@ -375,9 +294,9 @@ def run(
     """Time the portfolio on SQLite and on PostgreSQL (when given and reachable)."""
     first = True
     if sqlite:
-        prepared, url = prepare_sqlite_copy(offerings, fresh=fresh, log=log)
+        prepared = prepare_sqlite(offerings, fresh=fresh, log=log)
         report = run_portfolio(
-            prepared, url, entries=entries, repeat=repeat, warmup=warmup, log=log
+            prepared, prepared.url, entries=entries, repeat=repeat, warmup=warmup, log=log
         )
         out(format_report(report))
         first = False
@@ -400,7 +319,7 @@ def run(
 def main(argv: list[str] | None = None) -> int:
     """`python -m bench.portfolio`: the portfolio benchmark alone."""
     parser = argparse.ArgumentParser(prog="python -m bench.portfolio", description=__doc__)
-    parser.add_argument("--offerings", type=int, default=10_000, metavar="N")
+    parser.add_argument("--offerings", type=int, default=NATIONAL_OFFERINGS, metavar="N")
     parser.add_argument("--entries", type=int, default=ENTRIES, metavar="E")
     parser.add_argument("--repeat", type=int, default=30, metavar="R")
     parser.add_argument("--warmup", type=int, default=3, metavar="W")

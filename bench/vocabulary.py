@@ -589,6 +589,18 @@ PROVIDER_KINDS = [
     ("{place} Voices Training CIC", True),
     ("{place} Children's Services Academy", False),
     ("{place} Probation Learning Partnership", False),
+    ("{place} Hearing Voices Network", True),
+    ("{place} Survivors' Training Co-operative", True),
+    ("{place} Women's Centre", False),
+    ("{place} Carers' Centre", False),
+    ("{place} Council for Voluntary Service", False),
+    ("{place} Health and Care Partnership", False),
+    ("{place} Youth Trust", False),
+    ("{place} Homelessness Partnership", False),
+    ("{place} College", False),
+    ("{place} Prison Group Training Unit", False),
+    ("{place} Psychotherapy Centre", False),
+    ("{place} Family Therapy Institute", False),
 ]
 
 #: Further reading, most often cited first: the rarest words of the catalogue.
