@@ -52,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_health_check(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    register_http_caching(app)
     register_commands(app)
     return app
 
@@ -200,6 +201,13 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals every template can use."""
     from academy.templating import register
+
+    register(app)
+
+
+def register_http_caching(app: Flask) -> None:
+    """Versioned, long-lived static files; the build's fingerprint for ETags."""
+    from academy.http_cache import register
 
     register(app)
 

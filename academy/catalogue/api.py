@@ -12,6 +12,7 @@ from academy.catalogue.search import published_counts_by_level, search
 from academy.catalogue.search_params import SearchError, read_search_args
 from academy.catalogue.serialise import offering_json, provider_json
 from academy.extensions import db
+from academy.http_cache import conditional
 from academy.reference import reference
 
 
@@ -22,6 +23,7 @@ def bad_request(errors: dict[str, str]):
 
 
 @api_bp.get("/offerings")
+@conditional(per_user=False, max_age=60)
 def offerings():
     """Search published offerings: the same parameters as /catalogue/."""
     params, errors = read_search_args(request.args)
@@ -42,12 +44,14 @@ def offerings():
 
 
 @api_bp.get("/offerings/<slug>")
+@conditional(per_user=False, max_age=60)
 def offering(slug: str):
     """One published offering, with its description."""
     return jsonify(offering_json(get_published_offering(slug), full=True))
 
 
 @api_bp.get("/levels")
+@conditional(per_user=False, max_age=60)
 def levels():
     """The escalator's levels, lowest first, with how many offers each has."""
     counts = published_counts_by_level()
@@ -72,6 +76,7 @@ def levels():
 
 
 @api_bp.get("/providers")
+@conditional(per_user=False, max_age=60)
 def providers():
     """Approved providers, by name, with how many published offers each has."""
     published = (

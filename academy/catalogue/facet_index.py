@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import func, select
 
 from academy.catalogue.models import (
@@ -200,7 +200,8 @@ def build_index(stamp: Stamp) -> FacetIndex:
 
 def current_index() -> FacetIndex:
     """This process's index for the current app, rebuilt if the catalogue has changed."""
-    stamp = catalogue_stamp()
+    # A cacheable GET has just read the stamp for its ETag (academy/http_cache.py).
+    stamp = g.pop("catalogue_stamp", None) or catalogue_stamp()
     index = current_app.extensions.get("academy.facet_index")
     # No version row (a database emptied by hand) means nothing can be trusted to stay.
     if index is not None and index.stamp == stamp and stamp.version is not None:

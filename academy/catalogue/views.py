@@ -16,10 +16,12 @@ from academy.catalogue.queries import (
 from academy.catalogue.search import search
 from academy.catalogue.search_params import SearchError, read_search_args
 from academy.catalogue.serialise import offering_jsonld
+from academy.http_cache import conditional
 from academy.reference import reference
 
 
 @bp.get("/catalogue/")
+@conditional()
 def search_page():
     """Search the catalogue: text, facets with counts, sorts and pages."""
     params, errors = read_search_args(request.args)
@@ -36,6 +38,7 @@ def search_page():
 
 
 @bp.get("/catalogue/<slug>")
+@conditional()
 def offering(slug: str):
     """An offer: everything a practitioner needs to decide, and its dates."""
     return offering_page(get_published_offering(slug))
@@ -52,6 +55,7 @@ def offering_page(item, *, preview: bool = False, status: int = 200):
 
 
 @bp.get("/catalogue/<slug>.ics")
+@conditional(per_user=False, max_age=300)
 def offering_ics(slug: str):
     """The offer's upcoming sessions as an iCalendar file."""
     item = get_published_offering(slug)
@@ -64,6 +68,7 @@ def offering_ics(slug: str):
 
 
 @bp.get("/providers/<slug>")
+@conditional()
 def provider(slug: str):
     """A provider: who they are, and their published offers."""
     item = get_approved_provider(slug)

@@ -9,10 +9,12 @@ from academy.catalogue.search import published_counts_by_level
 from academy.escalator import bp
 from academy.escalator.picture import escalator_picture
 from academy.escalator.recommend import suggestions
+from academy.http_cache import conditional
 from academy.reference import reference
 
 
 @bp.get("/")
+@conditional()
 def home():
     """The escalator with offer counts, a search box, and for a learner their step."""
     escalator = reference().escalator
@@ -32,6 +34,7 @@ def home():
 
 
 @bp.get("/escalator/")
+@conditional()
 def index():
     """Every step of the escalator: who it is for and how many offers it has."""
     escalator = reference().escalator
@@ -44,6 +47,7 @@ def index():
 
 
 @bp.get("/escalator/<level_key>")
+@conditional()
 def level(level_key: str):
     """One step: who it is for, its offers, and the step above."""
     escalator = reference().escalator
