@@ -34,9 +34,7 @@ def offer(app):
     """One published offer of one provider, with a date."""
     with app.app_context():
         provider = gen_provider("Cache Hub", slug="cache-hub")
-        gen_offering(
-            provider, title="Cached offer", summary="Relational practice.", sessions=[30]
-        )
+        gen_offering(provider, title="Cached offer", summary="Relational practice.", sessions=[30])
     return "cached-offer"
 
 
