@@ -520,7 +520,7 @@ def build_catalogue(published: int, anchor: date) -> Catalogue:
 
 
 #: Provider names are made of these places: invented counties and real towns.
-PLACES = V.PROVIDER_PLACES + sorted({town for towns in V.TOWNS.values() for town in towns})
+NAME_PLACES = V.PROVIDER_PLACES + sorted({town for towns in V.TOWNS.values() for town in towns})
 
 
 def _providers(rng: random.Random, now: datetime, count: int) -> list[dict]:
@@ -529,7 +529,7 @@ def _providers(rng: random.Random, now: datetime, count: int) -> list[dict]:
     for number in range(1, count + 1):
         while True:
             pattern, user_led = rng.choice(V.PROVIDER_KINDS)
-            place = rng.choice(PLACES)
+            place = rng.choice(NAME_PLACES)
             name = pattern.format(place=place)
             if name not in names:
                 break
