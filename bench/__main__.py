@@ -30,7 +30,9 @@ from bench.importing import OFFERINGS, SESSIONS, format_import_report, run_impor
 from bench.portfolio import ENTRIES
 from bench.portfolio import run as run_portfolio
 from bench.records import run as run_records
-from bench.search import BenchmarkError, format_report, run_mix
+from bench.search import TARGET_MS, TARGET_RATIO, BenchmarkError, format_report, run_mix
+from bench.search import Report as SearchReport
+from bench.summary import Summary
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/bench_academy"
 ENV_POSTGRES = "ACADEMY_BENCH_DATABASE_URL"
@@ -106,6 +108,92 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def summarise_search(summary: Summary, report: SearchReport) -> None:
+    """Each query of the mix on the page, the API and as bare SQL; the app's overhead."""
+    label = report.prepared.label
+    section = f"Search, {report.prepared.counts['published']:,} published offers"
+    for row in report.rows:
+        summary.add_timing(
+            section, f"{row.name}: page", label, row.page.p50, row.page.p95, TARGET_MS
+        )
+        summary.add_timing(section, f"{row.name}: API", label, row.api.p50, row.api.p95, TARGET_MS)
+        summary.add_timing(section, f"{row.name}: bare SQL", label, row.sql.p50, row.sql.p95, None)
+        ratio = max(row.ratio("page") or 0, row.ratio("api") or 0)
+        summary.add(
+            section,
+            f"{row.name}: app ÷ SQL (p95, worse of page and API)",
+            label,
+            f"{ratio:.1f}×",
+            unit="",
+            target=f"≤ {TARGET_RATIO:.0f}×",
+            missed=ratio > TARGET_RATIO,
+        )
+    offer = report.offer
+    section = "Offer pages"
+    summary.add_timing(section, "/catalogue/<slug>", label, offer.page.p50, offer.page.p95, None)
+    summary.add_timing(
+        section, "/api/v1/offerings/<slug>", label, offer.api.p50, offer.api.p95, None
+    )
+    summary.add(
+        section,
+        "process memory after the search mix (RSS)",
+        label,
+        f"{report.rss_mb:.0f}",
+        unit="MB",
+    )
+
+
+def summarise_portfolio(summary: Summary, report) -> None:
+    """The page and the exports of a 2,000-entry portfolio."""
+    from bench.portfolio import TARGETS, URLS
+
+    section = f"Portfolio of {report.entries:,} entries"
+    for name, timing in report.timings.items():
+        summary.add_timing(
+            section, URLS[name], report.prepared.label, timing.p50, timing.p95, TARGETS[name]
+        )
+
+
+def summarise_records(summary: Summary, report) -> None:
+    """The PDF record and verification."""
+    from bench.records import LABELS, TARGETS
+
+    section = "Records"
+    for name, timing in report.timings.items():
+        summary.add_timing(
+            section, LABELS[name], report.label, timing.p50, timing.p95, TARGETS.get(name)
+        )
+
+
+def summarise_import(summary: Summary, result: dict) -> None:
+    """The spreadsheet import's two steps and its peak memory."""
+    from bench.importing import TARGET_MB, TARGET_SECONDS
+
+    section = f"Import of {result['offerings']:,} offerings, {result['sessions']:,} sessions"
+    label = result["label"]
+    for step in ("preview", "confirm"):
+        seconds = result[f"{step}_seconds"]
+        summary.add(
+            section,
+            step,
+            label,
+            f"{seconds:.1f}",
+            unit="s",
+            target=f"≤ {TARGET_SECONDS:.0f}",
+            missed=seconds > TARGET_SECONDS,
+        )
+    peak = result["peak_mb"]
+    summary.add(
+        section,
+        "peak memory of the importing process",
+        label,
+        f"{peak:.0f}",
+        unit="MB",
+        target=f"≤ {TARGET_MB:.0f}",
+        missed=peak > TARGET_MB,
+    )
+
+
 def positive(value: str) -> int:
     number = int(value)
     if number < 1:
@@ -173,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
             ("PostgreSQL", args.postgres or os.environ.get(ENV_POSTGRES) or DEFAULT_POSTGRES)
         )
     first = True
+    summary = Summary()
     for label, url in runs:
         if args.import_only:
             break
@@ -195,13 +284,14 @@ def main(argv: list[str] | None = None) -> int:
         if not first:
             out()
         out(format_report(report))
+        summarise_search(summary, report)
         first = False
     if not args.no_portfolio and not args.import_only:
         postgres = dict(runs).get("PostgreSQL")
         if not first:
             out()
         try:
-            run_portfolio(
+            portfolios = run_portfolio(
                 offerings=args.offerings,
                 entries=args.portfolio_entries,
                 repeat=args.repeat,
@@ -216,6 +306,8 @@ def main(argv: list[str] | None = None) -> int:
         except BenchmarkError as error:
             log(f"error: {error}")
             return 1
+        for report in portfolios:
+            summarise_portfolio(summary, report)
         first = False
     if not args.no_records and not args.import_only:
         postgres = dict(runs).get("PostgreSQL")
@@ -225,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         if not first:
             out()
         try:
-            run_records(
+            records = run_records(
                 repeat=args.repeat,
                 sqlite=not args.no_sqlite,
                 postgres=postgres,
@@ -236,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
         except BenchmarkError as error:
             log(f"error: {error}")
             return 1
+        for report in records:
+            summarise_records(summary, report)
         first = False
     if not args.no_import:
         for label, url in runs:
@@ -263,7 +357,11 @@ def main(argv: list[str] | None = None) -> int:
             if not first:
                 out()
             out(format_import_report(result))
+            summarise_import(summary, result)
             first = False
+    if summary.lines:
+        out()
+        out(summary.format())
     return 0
 
 

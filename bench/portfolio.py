@@ -290,21 +290,23 @@ def run(
     postgres_problem: Callable[[str], str | None],
     log: Log,
     out: Callable[[str], None],
-) -> int:
+) -> list[PortfolioReport]:
     """Time the portfolio on SQLite and on PostgreSQL (when given and reachable)."""
     first = True
+    reports = []
     if sqlite:
         prepared = prepare_sqlite(offerings, fresh=fresh, log=log)
         report = run_portfolio(
             prepared, prepared.url, entries=entries, repeat=repeat, warmup=warmup, log=log
         )
         out(format_report(report))
+        reports.append(report)
         first = False
     if postgres:
         problem = postgres_problem(postgres)
         if problem:
             out(f"{'' if first else chr(10)}Portfolio on PostgreSQL: skipped ({problem})")
-            return 0
+            return reports
         url = sqlalchemy_postgres_url(postgres)
         prepared = prepare_postgres(url, offerings, fresh=fresh, log=log)
         report = run_portfolio(
@@ -313,7 +315,8 @@ def run(
         if not first:
             out("")
         out(format_report(report))
-    return 0
+        reports.append(report)
+    return reports
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -341,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.__main__ import postgres_problem
 
     try:
-        return run(
+        run(
             offerings=args.offerings,
             entries=args.entries,
             repeat=args.repeat,
@@ -356,6 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     except BenchmarkError as error:
         log(f"error: {error}")
         return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -172,9 +172,10 @@ def run(
     postgres_problem: Callable[[str], str | None],
     log: Log,
     out: Callable[[str], None],
-) -> int:
+) -> list[RecordsReport]:
     """Time records on SQLite and on PostgreSQL (when given and reachable)."""
     targets = []
+    reports = []
     if sqlite:
         OUT_DIR.mkdir(exist_ok=True)
         targets.append(f"sqlite:///{OUT_DIR / 'records.sqlite3'}")
@@ -192,4 +193,5 @@ def run(
         if number:
             out("")
         out(format_report(report))
-    return 0
+        reports.append(report)
+    return reports

@@ -135,6 +135,7 @@ class Report:
     offer: Row
     seconds: float
     load: tuple[float, float, float]
+    rss_mb: float = 0.0
 
     def overall(self, which: str) -> float:
         """p95 over every sample of the search mix on one endpoint."""
@@ -218,7 +219,17 @@ def run_mix(prepared: Prepared, *, repeat: int, warmup: int, log: Callable[[str]
     event.remove(engine, "before_cursor_execute", count_statement)
     with app.app_context():
         db.engine.dispose()
-    return Report(prepared, repeat, warmup, rows, offer, perf_counter() - started, load)
+    rss_mb = resident_mb()
+    return Report(prepared, repeat, warmup, rows, offer, perf_counter() - started, load, rss_mb)
+
+
+def resident_mb(pid: int | str = "self") -> float:
+    """A process's resident set size now, in MB (Linux)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def _time_bare_sql(engine, statements: list[tuple[str, object]]) -> float:
