@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 from sqlalchemy import event, select
 
 from academy import create_app
+from academy.catalogue.facet_index import current_index
 from academy.catalogue.models import Offering, OfferingSession
 from academy.extensions import db
 from academy.timeutil import today
@@ -116,6 +117,7 @@ class Row:
     api: Timing
     sql: Timing = field(default_factory=Timing)
     statements: list[tuple[str, object]] = field(default_factory=list)
+    cold: bool = False  # asked with the memo emptied first
 
     def ratio(self, which: str) -> float | None:
         """The endpoint's p95 over the bare SQL's p95: what the app adds, as a factor."""
@@ -139,7 +141,7 @@ class Report:
 
     def overall(self, which: str) -> float:
         """p95 over every sample of the search mix on one endpoint."""
-        samples = [s for row in self.rows for s in getattr(row, which).samples]
+        samples = [s for row in self.rows if not row.cold for s in getattr(row, which).samples]
         return percentile(samples, 95)
 
 
@@ -176,8 +178,15 @@ def run_mix(prepared: Prepared, *, repeat: int, warmup: int, log: Callable[[str]
         (f"/api/v1/offerings/{slug}", offer.api),
     ]
 
+    # Questions the app memoises (full text, dates) also run "first asked": the memo
+    # emptied before each request, as after a change to the catalogue.
+    for row, query in zip(list(rows), mix, strict=True):
+        if "q" in query.params or "starts_after" in query.params:
+            first = Row(f"{row.name}, first", row.shown, None, Timing(), Timing(), cold=True)
+            rows.append(first)
+            targets += [(query.url(PAGE), first.page), (query.url(API), first.api)]
     # The first request of each query also counts its hits (and warms up a little).
-    for row, query in zip(rows, mix, strict=True):
+    for row, query in zip(rows, mix, strict=False):
         response = client.get(query.url(API))
         _check(prepared, query.url(API), response)
         row.hits = response.get_json()["total"]
@@ -188,18 +197,26 @@ def run_mix(prepared: Prepared, *, repeat: int, warmup: int, log: Callable[[str]
         captured.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", capture)
+    page_urls = {id(timing): url for url, timing in targets}
     for row in [*rows, offer]:
-        url = targets[[t for _, t in targets].index(row.page)][0]
+        url = page_urls[id(row.page)]
         for _ in range(2):  # the first may rebuild the index; keep the second
+            if row.cold:
+                with app.app_context():
+                    current_index().memo.clear()
             captured.clear()
             _check(prepared, url, client.get(url))
         row.statements = list(captured)
     event.remove(engine, "before_cursor_execute", capture)
     bare = [(row.statements, row.sql) for row in [*rows, offer]]
+    cold = {id(t) for row in rows if row.cold for t in (row.page, row.api)}
 
     for round_number in range(warmup + repeat):
         measured = round_number >= warmup
         for url, timing in targets:
+            if id(timing) in cold:
+                with app.app_context():
+                    current_index().memo.clear()
             before = statements["n"]
             begin = perf_counter()
             response = client.get(url)
@@ -331,7 +348,13 @@ def format_report(report: Report) -> str:
         f"{row.name} ({which})"
         for row in report.rows
         for which in ("page", "api")
-        if getattr(row, which).p95 > TARGET_MS
+        if getattr(row, which).p95 > TARGET_MS and not row.cold
+    ]
+    first = [
+        f"{row.name} {which} {getattr(row, which).p95:.0f} ms"
+        for row in report.rows
+        for which in ("page", "api")
+        if getattr(row, which).p95 > TARGET_MS and row.cold
     ]
     heavy = [
         f"{row.name} ({which} {row.ratio(which):.1f}×)"
@@ -343,6 +366,11 @@ def format_report(report: Report) -> str:
         f"Target p95 ≤ {TARGET_MS:.0f} ms for every query: "
         + ("MET" if not slow else "NOT MET: " + ", ".join(slow))
     )
+    if first:
+        lines.append(
+            "Asked for the first time since the catalogue changed (memo empty), over the "
+            f"target: {', '.join(first)}"
+        )
     lines.append(
         f"Target app ≤ {TARGET_RATIO:.0f}× its bare SQL (p95 over p95): "
         + ("MET" if not heavy else "NOT MET: " + ", ".join(heavy))

@@ -18,14 +18,15 @@ write) or the date has changed: the "soonest" order depends on today.
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date
+from array import array
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import NamedTuple
 
 from flask import current_app, g
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, literal_column, select
 
 from academy.catalogue.models import (
     CatalogueState,
@@ -57,13 +58,20 @@ class Stamp(NamedTuple):
 
 @dataclass(frozen=True)
 class FacetIndex:
-    """Positions, bitmaps per facet value, and positions in each sort order."""
+    """Positions, bitmaps per facet value, and positions in each sort order.
+
+    Providers are many (2,000 at national scale) and only ever filtered on, never
+    counted, so each keeps its sorted positions and gets a bitmap when asked.
+    """
 
     stamp: Stamp
-    ids: tuple[int, ...]  # position -> offering id
+    ids: Sequence[int]  # position -> offering id
     positions: dict[int, int]  # offering id -> position
     bitmaps: dict[str, dict[object, int]]  # facet -> value -> bitmap
-    orders: dict[str, tuple[int, ...]]  # sort -> positions, first to last
+    orders: dict[str, Sequence[int]]  # sort -> positions, first to last
+    sparse: dict[str, dict[object, Sequence[int]]] = field(default_factory=dict)
+    # Answers the database gave for this catalogue (full text, dates), by question.
+    memo: Memo = field(default_factory=lambda: Memo(MEMO_POSITIONS))
 
     @property
     def size(self) -> int:
@@ -83,9 +91,13 @@ class FacetIndex:
     def any_of(self, facet: str, values: Iterable) -> int:
         """The offerings with any of these values in a facet."""
         bitmaps = self.bitmaps.get(facet, {})
+        sparse = self.sparse.get(facet, {})
         result = 0
         for value in values:
-            result |= bitmaps.get(value, 0)
+            if value in sparse:
+                result |= bitmap(sparse[value], self.size)
+            else:
+                result |= bitmaps.get(value, 0)
         return result
 
     def counts(self, facet: str, mask: int) -> dict[object, int]:
@@ -109,13 +121,70 @@ class FacetIndex:
         return found
 
 
+#: The memo keeps at most this many positions in all (4 bytes each).
+MEMO_POSITIONS = 1_000_000
+
+
+class Memo:
+    """Answers worth keeping while the catalogue stays the same: (bitmap, ranked positions).
+
+    "trauma informed" matches nearly half the catalogue, and ranking that many
+    matches is the slowest thing search asks of the database (hundreds of
+    milliseconds at 100,000 offers). People ask the same common questions, and
+    refine or page through the answer, so each process keeps the answers to
+    recent questions until the catalogue changes (the memo lives and dies with
+    its index), dropping the oldest when it holds more than `limit` positions.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held = 0
+        self.answers: OrderedDict[tuple, tuple[int, array | None]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def clear(self) -> None:
+        """Forget every answer (the benchmark times a question asked for the first time)."""
+        with self.lock:
+            self.answers.clear()
+            self.held = 0
+
+    def get(self, key: tuple, compute: Callable[[], tuple[int, array | None]]):
+        """The answer to a question, asking the database only the first time."""
+        with self.lock:
+            if key in self.answers:
+                self.answers.move_to_end(key)
+                return self.answers[key]
+        answer = compute()
+        size = len(answer[1]) if answer[1] is not None else 0
+        with self.lock:
+            if key not in self.answers:
+                self.answers[key] = answer
+                self.held += size + 1
+                while self.held > self.limit and len(self.answers) > 1:
+                    _, (_, dropped) = self.answers.popitem(last=False)
+                    self.held -= (len(dropped) if dropped is not None else 0) + 1
+        return answer
+
+
 def catalogue_stamp() -> Stamp:
     """What the index must match: the catalogue's version and today's date."""
     return Stamp(db.session.scalar(select(CatalogueState.version)), today())
 
 
+def _group_ids(column):
+    """SQL: the ids of a group as one comma-separated string, on either database."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.string_agg(cast(column, Text), literal_column("','"))
+    return func.group_concat(column)
+
+
 def build_index(stamp: Stamp) -> FacetIndex:
-    """Read the published catalogue (three statements) into a fresh index."""
+    """Read the published catalogue (three statements) into a fresh index.
+
+    Tags and next dates arrive grouped by the database (a string of ids per facet
+    value), not as a row per tag: 780,000 tags at national scale would otherwise be
+    780,000 Python rows.
+    """
     rows = db.session.execute(
         select(
             Offering.id,
@@ -127,38 +196,55 @@ def build_index(stamp: Stamp) -> FacetIndex:
             Offering.cost_pence,
             Offering.credit_value,
             Offering.published_at,
-            func.lower(Offering.title).label("title_key"),
-            Provider.slug.label("provider"),
+            func.lower(Offering.title),
+            Provider.slug,
         )
         .join(Provider, Provider.id == Offering.provider_id)
         .where(Offering.status == "published")
         .order_by(Offering.id)
     ).all()
-    ids = tuple(row.id for row in rows)
+    size = len(rows)
+    nbytes = (size + 7) // 8
+    ids = array("l", (row[0] for row in rows))
     positions = {offering_id: position for position, offering_id in enumerate(ids)}
-    members: dict[str, dict[object, list[int]]] = defaultdict(lambda: defaultdict(list))
+    members: dict[str, dict[object, bytearray]] = defaultdict(
+        lambda: defaultdict(lambda: bytearray(nbytes))
+    )
+    providers: dict[str, array] = defaultdict(lambda: array("l"))
+    published: list = [None] * size
+    titles: list = [None] * size
+    facets = (
+        "level",
+        "format",
+        "co_designed",
+        "co_delivered",
+        "lived_experience_led",
+        "free",
+        "accredited",
+    )
     for position, row in enumerate(rows):
-        values = {
-            "level": row.level,
-            "format": row.format,
-            "provider": row.provider,
-            # yes/no filters are facets with the values True and False
-            "co_designed": bool(row.co_designed),
-            "co_delivered": bool(row.co_delivered),
-            "lived_experience_led": bool(row.lived_experience_led),
-            "free": row.cost_pence == 0,
-            "accredited": bool(row.credit_value),
-        }
-        for facet, value in values.items():
-            members[facet][value].append(position)
+        (_, level, fmt, designed, delivered, lived, cost, credit, when, title, slug) = row
+        byte, bit = position >> 3, 1 << (position & 7)
+        # yes/no filters are facets with the values True and False
+        values = (level, fmt, bool(designed), bool(delivered), bool(lived), cost == 0, bool(credit))
+        for facet, value in zip(facets, values, strict=True):
+            members[facet][value][byte] |= bit
+        providers[slug].append(position)
+        published[position] = (when or datetime.min, position)
+        titles[position] = (title, position)
+    del rows
 
     tags = db.session.execute(
-        select(OfferingTag.offering_id, OfferingTag.facet, OfferingTag.key)
+        select(OfferingTag.facet, OfferingTag.key, _group_ids(OfferingTag.offering_id))
         .join(Offering, Offering.id == OfferingTag.offering_id)
         .where(Offering.status == "published")
+        .group_by(OfferingTag.facet, OfferingTag.key)
     )
-    for offering_id, facet, key in tags:
-        members[facet][key].append(positions[offering_id])
+    for facet, key, grouped in tags:
+        bits = members[facet][key]
+        for offering_id in map(int, grouped.split(",")):
+            position = positions[offering_id]
+            bits[position >> 3] |= 1 << (position & 7)
 
     next_starts = dict(
         db.session.execute(
@@ -167,34 +253,26 @@ def build_index(stamp: Stamp) -> FacetIndex:
             .group_by(OfferingSession.offering_id)
         ).all()
     )
-    size = len(ids)
-    bitmaps = {
-        facet: {value: bitmap(found, size) for value, found in values.items()}
-        for facet, values in members.items()
-    }
-
-    by_position = range(size)
-
-    def newest_key(p: int):
-        return (rows[p].published_at or date.min, ids[p])
-
-    def title_key(p: int):
-        return (rows[p].title_key, ids[p])
-
-    def soonest_key(p: int):
-        start = next_starts.get(ids[p])
-        return (start is None, start or date.max, rows[p].title_key, ids[p])
-
+    soonest = [
+        (start is None, start or date.max, titles[p][0], p)
+        for p, start in enumerate(next_starts.get(i) for i in ids)
+    ]
+    del next_starts
+    everything = range(size)
     return FacetIndex(
         stamp=stamp,
         ids=ids,
         positions=positions,
-        bitmaps=bitmaps,
-        orders={
-            "newest": tuple(sorted(by_position, key=newest_key, reverse=True)),
-            "title": tuple(sorted(by_position, key=title_key)),
-            "soonest": tuple(sorted(by_position, key=soonest_key)),
+        bitmaps={
+            facet: {value: int.from_bytes(bits, "little") for value, bits in values.items()}
+            for facet, values in members.items()
         },
+        orders={
+            "newest": array("l", sorted(everything, key=published.__getitem__, reverse=True)),
+            "title": array("l", sorted(everything, key=titles.__getitem__)),
+            "soonest": array("l", sorted(everything, key=soonest.__getitem__)),
+        },
+        sparse={"provider": dict(providers)},
     )
 
 

@@ -10,6 +10,10 @@ catalogue (``facet_index.py``). The database answers the rest:
 - date ranges, from the sessions table;
 - loading the page of offerings to show.
 
+The answers to full text and date questions are kept in the index's memo
+until the catalogue changes, so refining or paging through a common search
+asks the database only for the page.
+
 Facet counts answer "how many would I get if I ticked this?": each facet is
 counted with every filter applied except its own, so a person can widen a
 selection as well as narrow it.
@@ -17,13 +21,14 @@ selection as well as narrow it.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 from math import ceil
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
-from academy.catalogue.facet_index import FacetIndex, current_index
+from academy.catalogue.facet_index import FacetIndex, bitmap, current_index
 from academy.catalogue.models import Offering, OfferingSession
 from academy.catalogue.search_params import (
     CO_PRODUCTION,
@@ -59,6 +64,13 @@ def text_matches(terms: list[str]) -> list[int]:
             {"match": " ".join(f'"{term}"' for term in terms)},
         )
     return list(rows.scalars())
+
+
+def ranked_matches(index: FacetIndex, terms: list[str]) -> tuple[int, array]:
+    """The published offerings with every term: as a bitmap, and as positions best first."""
+    positions = index.positions
+    ranked = array("l", (positions[i] for i in text_matches(terms) if i in positions))
+    return bitmap(ranked, index.size), ranked
 
 
 def date_matches(params: SearchParams) -> list[int]:
@@ -164,10 +176,13 @@ def search(params: SearchParams, ref: Reference) -> SearchResult:
     base = index.everything
     ranked = None
     if params.terms:
-        ranked = text_matches(params.terms)
-        base &= index.of_ids(ranked)
+        matched, ranked = index.memo.get(
+            ("text", *params.terms), lambda: ranked_matches(index, params.terms)
+        )
+        base &= matched
     if params.starts_after or params.starts_before:
-        base &= index.of_ids(date_matches(params))
+        key = ("dates", params.starts_after, params.starts_before)
+        base &= index.memo.get(key, lambda: (index.of_ids(date_matches(params)), None))[0]
     chosen = selections(params, index)
     mask = all_but(chosen, base)
 
@@ -179,7 +194,7 @@ def search(params: SearchParams, ref: Reference) -> SearchResult:
             f"page{'s' if pages != 1 else ''}."
         )
     if ranked is not None and params.sort == "relevance":
-        order = (index.positions[i] for i in ranked if i in index.positions)
+        order = ranked
     else:
         # Relevance with no words to rank by is newest first.
         order = index.orders["newest" if params.sort == "relevance" else params.sort]
