@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from academy.collector import between_requests
 from academy.config import PROJECT_ROOT, Defaults
 from academy.extensions import csrf, db, limiter, login_manager, migrate
 from academy.reference import load_reference
@@ -119,7 +120,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def register_middleware(app: Flask) -> None:
-    """Trust X-Forwarded-* from as many proxies as configured, so rate limits see clients."""
+    """Garbage collection between requests (academy/collector.py, a CPython 3.11 crash);
+    trust X-Forwarded-* from as many proxies as configured, so rate limits see clients."""
+    app.wsgi_app = between_requests.wrap(app.wsgi_app)
     hops = int(app.config["PROXY_COUNT"])
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
