@@ -13,12 +13,13 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import aliased, selectinload
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, ValidationError
 
 from academy.accounts import bp
 from academy.accounts.models import User
-from academy.catalogue.models import AuditEvent, Provider
+from academy.catalogue.models import AuditEvent, Provider, ProviderMember
 from academy.escalator.position import position_of
 from academy.extensions import db, limiter
 from academy.portfolios.exports import (
@@ -66,7 +67,10 @@ def account_record(user: User) -> dict:
     summary = summarise(entries, ref.escalator.keys)
     position = position_of(summary.by_level, ref.escalator)
     actions = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.actor_id == user.id).order_by(AuditEvent.at)
+        select(AuditEvent)
+        .where(AuditEvent.actor_id == user.id)
+        .order_by(AuditEvent.at)
+        .options(selectinload(AuditEvent.provider), selectinload(AuditEvent.offering))
     )
     record = {
         "schema": "relational-learning-academy/account-data",
@@ -100,7 +104,7 @@ def account_record(user: User) -> dict:
                 },
                 "added_at": iso_utc(member.added_at),
             }
-            for member in user.memberships
+            for member in memberships_of(user)
         ],
         "actions": [
             {
@@ -177,18 +181,45 @@ def records_held(user: User) -> dict:
 
 def events_naming(user: User) -> list[AuditEvent]:
     """History events whose detail names the user by email (being added to an organisation)."""
-    events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.action.in_(NAMING_ACTIONS)).order_by(AuditEvent.at)
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.action.in_(NAMING_ACTIONS),
+                AuditEvent.detail["user"].as_string() == user.email,
+            )
+            .order_by(AuditEvent.at)
+            .options(selectinload(AuditEvent.provider))
+        )
     )
-    return [event for event in events if (event.detail or {}).get("user") == user.email]
+
+
+def memberships_of(user: User) -> list[ProviderMember]:
+    """A user's memberships, in the order they were added, each with its provider."""
+    return list(
+        db.session.scalars(
+            select(ProviderMember)
+            .where(ProviderMember.user_id == user.id)
+            .order_by(ProviderMember.added_at, ProviderMember.provider_id)
+            .options(selectinload(ProviderMember.provider))
+        )
+    )
 
 
 def providers_left_without_members(user: User) -> list[Provider]:
     """The organisations whose only member this user is, by name."""
-    return sorted(
-        (member.provider for member in user.memberships if len(member.provider.members) == 1),
-        key=lambda provider: provider.name.casefold(),
+    other = aliased(ProviderMember)
+    someone_else = (
+        select(other.provider_id)
+        .where(other.provider_id == Provider.id, other.user_id != user.id)
+        .exists()
     )
+    alone = db.session.scalars(
+        select(Provider)
+        .join(ProviderMember, ProviderMember.provider_id == Provider.id)
+        .where(ProviderMember.user_id == user.id, ~someone_else)
+    )
+    return sorted(alone, key=lambda provider: provider.name.casefold())
 
 
 def delete_account(user: User) -> int:

@@ -30,17 +30,29 @@ def member_providers(*, approved_only: bool = False) -> list[Provider]:
     return list(db.session.scalars(query))
 
 
-def get_provider_for_member(slug: str, *, approved: bool = False) -> Provider:
-    """A provider the current user is a member of (and, if asked, approved), or 404."""
+def get_provider_for_member(
+    slug: str, *, approved: bool = False, with_members: bool = False
+) -> Provider:
+    """A provider the current user is a member of (and, if asked, approved), or 404.
+
+    `with_members` loads its members and their accounts too, in two more queries.
+    """
     query = (
         select(Provider)
         .join(ProviderMember)
         .where(Provider.slug == slug, ProviderMember.user_id == current_user.id)
     )
+    if with_members:
+        query = query.options(members_with_accounts())
     provider = db.session.scalar(query)
     if provider is None or (approved and not provider.is_approved):
         abort(404)
     return provider
+
+
+def members_with_accounts():
+    """A loader option: a provider's members, each with their account."""
+    return selectinload(Provider.members).selectinload(ProviderMember.user)
 
 
 def get_offering_for_edit(slug: str) -> Offering:

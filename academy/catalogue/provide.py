@@ -49,6 +49,7 @@ from academy.catalogue.workflow import (
     withdraw_offering,
 )
 from academy.extensions import db
+from academy.portfolios.confirmation import pending_counts
 
 STATUS_ORDER = ("draft", "submitted", "published", "withdrawn")
 
@@ -88,7 +89,12 @@ def dashboard():
     }
     for offering in offerings:
         by_provider[offering.provider_id][offering.status].append(offering)
-    return render_template("provide/dashboard.html", providers=providers, by_provider=by_provider)
+    return render_template(
+        "provide/dashboard.html",
+        providers=providers,
+        by_provider=by_provider,
+        waiting=pending_counts([p.id for p in providers]),
+    )
 
 
 @bp.route("/join", methods=["GET", "POST"])
@@ -112,7 +118,7 @@ def join():
 @member_required
 def provider(slug: str):
     """An organisation's details and members."""
-    item = get_provider_for_member(slug)
+    item = get_provider_for_member(slug, with_members=True)
     return render_template(
         "provide/provider.html", provider=item, member_form=MemberForm(), action=ActionForm()
     )
@@ -141,7 +147,7 @@ def edit_provider(slug: str):
 @member_required
 def add_provider_member(slug: str):
     """Add a registered user as a member."""
-    item = get_provider_for_member(slug)
+    item = get_provider_for_member(slug, with_members=True)
     form = MemberForm()
     if form.validate_on_submit():
         if item.has_member(form.user):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from academy.catalogue import review_bp as bp
-from academy.catalogue.access import curator_required
+from academy.catalogue.access import curator_required, members_with_accounts
 from academy.catalogue.forms import ActionForm, DeclineForm, ReturnForm, UnpublishForm
 from academy.catalogue.history import all_history, offering_history, recently_changed
 from academy.catalogue.models import Offering, Provider
@@ -32,7 +32,7 @@ def _offering(slug: str) -> Offering:
 
 def _provider(slug: str) -> Provider:
     provider = db.session.scalar(
-        select(Provider).where(Provider.slug == slug).options(selectinload(Provider.members))
+        select(Provider).where(Provider.slug == slug).options(members_with_accounts())
     )
     if provider is None:
         abort(404)

@@ -201,6 +201,20 @@ def pending_count(provider: Provider) -> int:
     return db.session.scalar(query) or 0
 
 
+def pending_counts(provider_ids: list[int]) -> dict[int, int]:
+    """How many requests are waiting for each of these providers, in one query (0s left out)."""
+    query = (
+        select(PortfolioEntry.confirmation_provider_id, func.count(PortfolioEntry.id))
+        .where(
+            PortfolioEntry.confirmation_provider_id.in_(provider_ids),
+            PortfolioEntry.confirmation_status == REQUESTED,
+        )
+        .group_by(PortfolioEntry.confirmation_provider_id)
+    )
+    # .all() first: a Result has keys(), so dict() would take it for a mapping.
+    return dict(db.session.execute(query).all())
+
+
 def pending_requests(provider: Provider, *, page: int = 1) -> list[PortfolioEntry]:
     """A page of the requests waiting for the provider's answer, oldest first."""
     query = (

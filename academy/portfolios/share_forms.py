@@ -10,10 +10,11 @@ from wtforms import SelectField, StringField
 from wtforms.validators import Length, ValidationError
 
 from academy.accounts.models import User
+from academy.portfolios.profiles import period_for
 from academy.portfolios.queries import profile_choices_of
-from academy.portfolios.records import UnknownProfile, scope_for
 from academy.portfolios.sharing import DEFAULT_DAYS, LABEL_MAX, MAX_DAYS, scope_text
 from academy.reference import reference
+from academy.timeutil import today
 
 WHOLE = "whole"
 _WHOLE_NUMBER = re.compile(r"[+-]?\d{1,7}")
@@ -75,12 +76,14 @@ class ShareForm(FlaskForm):
 
 def scope_choices(user: User) -> list[tuple[str, str]]:
     """The whole portfolio, then each record profile the learner chose, with today's period."""
+    profiles = reference().record_profiles
     choices = [(WHOLE, "Whole portfolio: every activity, including ones you record later")]
+    # One query: each choice carries its renewal date (records.scope_for would ask again).
     for choice in profile_choices_of(user):
-        try:
-            period = scope_for(user, choice.profile).period
-        except UnknownProfile:
+        profile = profiles.get(choice.profile)
+        if profile is None:
             continue  # a profile since taken out of data/
+        period = period_for(profile, choice.renews_on, today())
         label = scope_text(choice.profile, period.starts_on, period.ends_on)
         choices.append((choice.profile, label))
     return choices
