@@ -37,6 +37,9 @@ class Defaults:
     VERIFY_RATE_LIMIT = "30 per minute; 300 per hour"
     # /shared/<token>: a reader opens a link a few times; nobody may try tokens by the thousand.
     SHARE_RATE_LIMIT = "60 per minute; 600 per hour"
+    # Bytes of rendered public pages and API responses each server process keeps
+    # for the catalogue's current version (academy/http_cache.py); 0 keeps none.
+    PAGE_CACHE_BYTES = 16 * 1024 * 1024
     # Search
     SEARCH_PER_PAGE = 20
     SEARCH_MAX_PER_PAGE = 100

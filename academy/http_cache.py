@@ -16,6 +16,12 @@ the view runs, so a client that already holds the current version gets
 - API responses and calendars: `public, max-age=...`, so a client or a shared
   cache may reuse them for a minute (five for calendars) without asking.
 
+The same three things make a public response the same for everyone not logged
+in, so each process also keeps the responses it has drawn for the current
+ETag (`PageCache`, a byte budget, `PAGE_CACHE_BYTES`): the next visitor to ask
+for the same URL gets them without a search or a template. Any change to the
+catalogue, the day or the build changes the ETag, and the kept responses go.
+
 Static files get a `?v=<content hash>` on every `url_for('static', ...)`;
 a request carrying the current hash is cached for a year (`immutable`), any
 other gets `no-cache`, so a changed stylesheet is fetched at once.
@@ -24,6 +30,8 @@ other gets `no-cache`, so a changed stylesheet is fetched at once.
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -80,9 +88,13 @@ def conditional(*, per_user: bool = True, max_age: int = 0) -> Callable:
             if request.if_none_match.contains_weak(etag):
                 response = Response(status=304)
             else:
-                response = make_response(view(*args, **kwargs))
-                if response.status_code != 200:
-                    return response
+                pages = current_app.extensions["academy.page_cache"]
+                response = pages.get(etag, request.url)
+                if response is None:
+                    response = make_response(view(*args, **kwargs))
+                    if response.status_code != 200:
+                        return response
+                    pages.put(etag, request.url, response)
             response.set_etag(etag, weak=True)
             response.cache_control.public = True
             if max_age and not per_user:
@@ -96,6 +108,53 @@ def conditional(*, per_user: bool = True, max_age: int = 0) -> Callable:
     return decorate
 
 
+class PageCache:
+    """Public responses already drawn for the current ETag, by URL, least recently used out.
+
+    Only 200s are kept: their body, status and the headers the view set (never a
+    cookie). One budget of bytes per process; a response larger than an eighth of
+    it is not kept. A new ETag empties the cache: every kept response is stale.
+    """
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._etag: str | None = None
+        self._kept: OrderedDict[str, tuple[bytes, int, list]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def get(self, etag: str, url: str) -> Response | None:
+        """A fresh copy of the response kept for this URL and ETag, if any."""
+        with self._lock:
+            if etag != self._etag or url not in self._kept:
+                return None
+            self._kept.move_to_end(url)
+            body, status, headers = self._kept[url]
+        return Response(body, status=status, headers=headers)
+
+    def put(self, etag: str, url: str, response: Response) -> None:
+        """Keep a response drawn for this URL and ETag, if it is small enough."""
+        if not self.budget or response.is_streamed:
+            return
+        body = response.get_data()
+        if len(body) > self.budget // 8:
+            return
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() != "set-cookie"]
+        with self._lock:
+            if etag != self._etag:
+                self._etag, self._kept, self._bytes = etag, OrderedDict(), 0
+            if url in self._kept:
+                self._bytes -= len(self._kept.pop(url)[0])
+            self._kept[url] = (body, response.status_code, headers)
+            self._bytes += len(body)
+            while self._bytes > self.budget:
+                _, (dropped, _, _) = self._kept.popitem(last=False)
+                self._bytes -= len(dropped)
+
+
 def _etag() -> str:
     """What a public response is made from: the build, the catalogue's version, the day."""
     stamp = catalogue_stamp()
@@ -105,7 +164,8 @@ def _etag() -> str:
 
 
 def register(app: Flask) -> None:
-    """Fingerprint the build and the static files; version static URLs and cache them."""
+    """Fingerprint the build and the static files; version static URLs and cache them;
+    keep drawn public responses."""
     static = Path(app.static_folder)
     app.extensions["academy.build"] = build_fingerprint(
         [
@@ -116,6 +176,7 @@ def register(app: Flask) -> None:
     )
     fingerprints = static_fingerprints(static)
     app.extensions["academy.static"] = fingerprints
+    app.extensions["academy.page_cache"] = PageCache(int(app.config["PAGE_CACHE_BYTES"]))
 
     @app.url_defaults
     def version_static_urls(endpoint: str, values: dict) -> None:

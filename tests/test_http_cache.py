@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import Response
 
 from academy.catalogue.operations import update_offering
 from academy.catalogue.queries import get_published_offering
 from academy.extensions import db
+from academy.http_cache import PageCache
 from tests.factories import gen_offering, gen_provider
 
 PAGES = [
@@ -144,3 +146,108 @@ def test_a_static_file_without_the_current_version_is_revalidated(client, query)
     response = client.get(f"/static/academy.css{query}")
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-cache"
+
+
+# --- Kept pages (PageCache) --------------------------------------------------------------
+
+
+@pytest.fixture
+def drawn(app, monkeypatch):
+    """Counts the times a page or the API is searched and drawn by its view."""
+    import academy.catalogue.api
+    import academy.catalogue.views
+
+    calls = []
+    for module in (academy.catalogue.views, academy.catalogue.api):
+        real = module.search
+        monkeypatch.setattr(
+            module, "search", lambda *a, _real=real, **k: calls.append(1) or _real(*a, **k)
+        )
+    return calls
+
+
+@pytest.mark.parametrize("url", ["/catalogue/?level=awareness", "/api/v1/offerings?free=1"])
+def test_the_next_visitor_gets_the_response_already_drawn(app, offer, drawn, url):
+    """Does a second visitor to the same URL get the same response without a new search?"""
+    first = app.test_client().get(url)
+    second = app.test_client().get(url)
+    assert len(drawn) == 1
+    assert second.status_code == 200
+    assert second.data == first.data
+    assert second.headers["Content-Type"] == first.headers["Content-Type"]
+    assert second.headers["ETag"] == first.headers["ETag"]
+
+
+def test_a_changed_catalogue_is_drawn_afresh(app, client, offer, drawn):
+    """After an offer is renamed, is the kept search page dropped and the new name shown?"""
+    assert "Cached offer" in client.get("/catalogue/").get_data(as_text=True)
+    with app.app_context():
+        update_offering(get_published_offering(offer), {"title": "Kept offer, renamed"})
+        db.session.commit()
+    page = client.get("/catalogue/").get_data(as_text=True)
+    assert "Kept offer, renamed" in page
+    assert len(drawn) == 2
+
+
+def test_a_logged_in_person_never_gets_a_kept_page(app, client, auth, offer, drawn):
+    """Is a page kept for visitors never shown to someone logged in (it has their name)?"""
+    app.test_client().get("/catalogue/")
+    auth.register(name="Morgan Kept")
+    page = client.get("/catalogue/").get_data(as_text=True)
+    assert "Log out" in page
+    assert len(drawn) == 2
+
+
+def test_each_host_gets_its_own_copy(app, offer):
+    """Are absolute URLs in a kept API response those of the host that asked?"""
+    client = app.test_client()
+    one = client.get("/api/v1/offerings", base_url="http://one.example").get_json()
+    two = client.get("/api/v1/offerings", base_url="http://two.example").get_json()
+    assert one["items"][0]["url"].startswith("http://one.example/")
+    assert two["items"][0]["url"].startswith("http://two.example/")
+
+
+def test_no_page_is_kept_when_the_budget_is_nothing(app, offer, drawn):
+    """With PAGE_CACHE_BYTES = 0, is every request drawn?"""
+    app.extensions["academy.page_cache"].budget = 0
+    for _ in range(2):
+        assert app.test_client().get("/catalogue/").status_code == 200
+    assert len(drawn) == 2
+
+
+def page(body: bytes, cookie: bool = False) -> Response:
+    response = Response(body, content_type="text/plain")
+    if cookie:
+        response.set_cookie("session", "someone's")
+    return response
+
+
+def test_the_least_recently_used_page_goes_first_when_the_budget_is_spent():
+    """Over budget, is the page asked for longest ago dropped, and the rest kept?"""
+    kept = PageCache(budget=160)  # eight pages of 20 bytes
+    for number in range(8):
+        kept.put("e1", f"/p{number}", page(b"x" * 20))
+    assert kept.get("e1", "/p0") is not None  # /p0 is now the most recently used
+    kept.put("e1", "/p8", page(b"y" * 20))
+    assert kept.get("e1", "/p1") is None
+    assert len(kept) == 8
+    assert kept.get("e1", "/p0").get_data() == b"x" * 20
+    assert kept.get("e1", "/p8").get_data() == b"y" * 20
+
+
+def test_a_new_etag_forgets_every_kept_page_and_big_ones_are_never_kept():
+    """Is nothing kept under an old ETag served under a new one, and no huge body kept?"""
+    kept = PageCache(budget=800)
+    kept.put("old", "/a", page(b"old"))
+    assert kept.get("new", "/a") is None
+    kept.put("new", "/b", page(b"new"))
+    assert len(kept) == 1
+    kept.put("new", "/huge", page(b"z" * 101))
+    assert kept.get("new", "/huge") is None
+
+
+def test_a_cookie_is_never_kept():
+    """Does a kept response come back without the Set-Cookie of whoever first asked?"""
+    kept = PageCache(budget=800)
+    kept.put("e", "/a", page(b"body", cookie=True))
+    assert "Set-Cookie" not in kept.get("e", "/a").headers

@@ -6,7 +6,8 @@ from flask import jsonify, request
 from sqlalchemy import func, select
 
 from academy.catalogue import api_bp
-from academy.catalogue.models import Offering, Provider
+from academy.catalogue.facet_index import current_index
+from academy.catalogue.models import Provider
 from academy.catalogue.queries import get_published_offering
 from academy.catalogue.search import published_counts_by_level, search
 from academy.catalogue.search_params import SearchError, read_search_args
@@ -30,7 +31,7 @@ def offerings():
     if errors:
         return bad_request(errors)
     try:
-        result = search(params, reference())
+        result = search(params, reference(), tags=True)
     except SearchError as error:
         return bad_request({"page": str(error)})
     return jsonify(
@@ -78,19 +79,31 @@ def levels():
 @api_bp.get("/providers")
 @conditional(per_user=False, max_age=60)
 def providers():
-    """Approved providers, by name, with how many published offers each has."""
-    published = (
-        select(Offering.provider_id, func.count().label("n"))
-        .where(Offering.status == "published")
-        .group_by(Offering.provider_id)
-        .subquery()
-    )
+    """Approved providers, by name, with how many published offers each has.
+
+    The counts come from the search index (each provider's positions in it), not
+    from grouping the offerings table: 2,000 providers' counts over 100,000
+    offers took 770 ms of SQL on SQLite.
+    """
+    published = current_index().sparse["provider"]
     rows = db.session.execute(
-        select(Provider, func.coalesce(published.c.n, 0))
-        .outerjoin(published, published.c.provider_id == Provider.id)
+        select(*PROVIDER_LISTING)
         .where(Provider.status == "approved")
         .order_by(func.lower(Provider.name))
     )
     return jsonify(
-        items=[provider_json(p, full=True) | {"offerings": n} for p, n in rows],
+        items=[
+            provider_json(row, full=True) | {"offerings": len(published.get(row.slug, ()))}
+            for row in rows
+        ],
     )
+
+
+#: The columns provider_json(full=True) reads: rows, not 2,000 ORM objects.
+PROVIDER_LISTING = (
+    Provider.slug,
+    Provider.name,
+    Provider.user_led,
+    Provider.website,
+    Provider.description,
+)

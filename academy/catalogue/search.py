@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from math import ceil
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from academy.catalogue.facet_index import FacetIndex, bitmap, current_index
 from academy.catalogue.models import Offering, OfferingSession
@@ -150,24 +150,23 @@ class SearchResult:
         return self.first_index + len(self.items) - 1 if self.items else 0
 
 
-def load_offerings(ids: list[int]) -> list[Offering]:
-    """Offerings in the given order, with what a result card and an API item show."""
+def load_offerings(ids: list[int], *, tags: bool = False) -> list[Offering]:
+    """Offerings in the given order, with what a result card shows: provider and dates.
+
+    `tags` loads their audiences, sectors, values and regions too, for the API:
+    a page of cards shows none, and they are the most rows (about seven an offer).
+    """
     if not ids:
         return []
-    rows = db.session.scalars(
-        select(Offering)
-        .where(Offering.id.in_(ids))
-        .options(
-            selectinload(Offering.provider),
-            selectinload(Offering.tags),
-            selectinload(Offering.sessions),
-        )
-    )
+    options = [joinedload(Offering.provider, innerjoin=True), selectinload(Offering.sessions)]
+    if tags:
+        options.append(selectinload(Offering.tags))
+    rows = db.session.scalars(select(Offering).where(Offering.id.in_(ids)).options(*options))
     by_id = {offering.id: offering for offering in rows}
     return [by_id[i] for i in ids if i in by_id]
 
 
-def search(params: SearchParams, ref: Reference) -> SearchResult:
+def search(params: SearchParams, ref: Reference, *, tags: bool = False) -> SearchResult:
     """Run a search: the total, one page of offerings, and the facet counts.
 
     Raises SearchError when the page asked for lies past the last page.
@@ -203,7 +202,7 @@ def search(params: SearchParams, ref: Reference) -> SearchResult:
     return SearchResult(
         params=params,
         total=total,
-        items=load_offerings(page_ids),
+        items=load_offerings(page_ids, tags=tags),
         facets=facet_counts(index, ref, chosen, base),
     )
 

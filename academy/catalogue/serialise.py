@@ -22,6 +22,7 @@ def session_json(session: OfferingSession) -> dict:
 
 
 def provider_json(provider: Provider, *, full: bool = False) -> dict:
+    # `provider` may also be a row of the columns this reads (the providers listing).
     """A provider in the API's shape; `full` adds what a provider listing carries."""
     data = {"slug": provider.slug, "name": provider.name, "user_led": provider.user_led}
     if full:
