@@ -12,13 +12,24 @@ worker_class = "gthread"
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-max_requests = 5000
-max_requests_jitter = 500
+# Workers are not recycled: a worker's memory stays flat (bench/load.py serves each
+# 10,000 requests and reads it; academy/collector.py), and each new worker would
+# rebuild the search index (seconds at 100,000 offers). ACADEMY_MAX_REQUESTS=N
+# recycles after N requests (with up to a tenth more, so workers do not restart together).
+max_requests = int(os.environ.get("ACADEMY_MAX_REQUESTS", 0))
+max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("ACADEMY_ACCESS_LOG")  # "-" for stdout
 
 
 def post_worker_init(worker):
     """Build the search index and freeze the heap before the worker takes requests."""
+    from time import perf_counter
+
     from academy.warmup import settle
 
+    started = perf_counter()
     settle(worker.wsgi)
+    # bench/load.py waits for this line from every worker before it starts measuring.
+    worker.log.info(
+        "Worker ready (pid: %s): search index built in %.1f s", worker.pid, perf_counter() - started
+    )

@@ -1,4 +1,5 @@
-"""`python -m bench`: catalogue search, a 2,000-entry portfolio, records, then the import.
+"""`python -m bench`: catalogue search, a 2,000-entry portfolio, records, the import,
+then the load test (gunicorn driven by wrk, bench/load.py).
 
 SQLite first, then PostgreSQL when a server answers: the URL from --postgres,
 else ACADEMY_BENCH_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/bench_academy
@@ -27,6 +28,8 @@ from bench.generate import (
     sqlalchemy_postgres_url,
 )
 from bench.importing import OFFERINGS, SESSIONS, format_import_report, run_import
+from bench.load import TARGET_RPS, TARGET_RSS_MB, TARGET_SHARE_OF_HEALTHZ, LoadReport
+from bench.load import run as run_load
 from bench.portfolio import ENTRIES
 from bench.portfolio import run as run_portfolio
 from bench.records import run as run_records
@@ -91,6 +94,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--no-import", action="store_true", help="skip the import benchmark")
     parser.add_argument("--import-only", action="store_true", help="run only the import benchmark")
+    parser.add_argument(
+        "--no-load", action="store_true", help="skip the load test (gunicorn driven by wrk)"
+    )
     parser.add_argument(
         "--import-offerings",
         type=positive,
@@ -163,6 +169,63 @@ def summarise_records(summary: Summary, report) -> None:
         summary.add_timing(
             section, LABELS[name], report.label, timing.p50, timing.p95, TARGETS.get(name)
         )
+
+
+def summarise_load(summary: Summary, report: LoadReport) -> None:
+    """Requests per second under wrk, the catalogue against /healthz, workers' memory."""
+    label = report.prepared.label
+    section = f"Load test: gunicorn, {report.workers} workers, wrk {report.connections} connections"
+    catalogue = report.by_name("/catalogue/ (search mix)")
+    for measured in report.measured[:4]:  # the four targets; then the soak
+        summary.add(
+            section,
+            f"{measured.target.name}: req/s",
+            label,
+            f"{measured.rps:,.0f}",
+            unit="req/s",
+            target=f"≥ {TARGET_RPS:.0f}" if measured is catalogue else "",
+            missed=measured is catalogue and measured.rps < TARGET_RPS,
+        )
+        summary.add(
+            section,
+            f"{measured.target.name}: p50 / p99",
+            label,
+            f"{measured.latency_ms['p50']:.0f} / {measured.latency_ms['p99']:.0f}",
+            unit="ms",
+        )
+    healthz = report.by_name("/healthz")
+    if healthz and catalogue and healthz.rps:
+        share = catalogue.rps / healthz.rps
+        summary.add(
+            section,
+            "/catalogue/ mix ÷ /healthz",
+            label,
+            f"{share:.0%}",
+            unit="",
+            target=f"≥ {TARGET_SHARE_OF_HEALTHZ:.0%}",
+            missed=share < TARGET_SHARE_OF_HEALTHZ,
+        )
+    largest = max((w.rss_kb for w in report.ended.values()), default=0) / 1024
+    per_worker = report.app_requests / report.workers
+    summary.add(
+        section,
+        f"largest worker after {per_worker:,.0f} requests each",
+        label,
+        f"{largest:.0f}",
+        unit="MB",
+        target=f"≤ {TARGET_RSS_MB:.0f}",
+        missed=largest > TARGET_RSS_MB,
+    )
+    problems = report.problems()
+    summary.add(
+        section,
+        "errors, non-2xx, failed workers",
+        label,
+        "none" if not problems else f"{len(problems)} kinds",
+        unit="",
+        target="none",
+        missed=bool(problems),
+    )
 
 
 def summarise_import(summary: Summary, result: dict) -> None:
@@ -359,9 +422,27 @@ def main(argv: list[str] | None = None) -> int:
             out(format_import_report(result))
             summarise_import(summary, result)
             first = False
+    clean = True
+    if not args.no_load and not args.import_only:
+        if not first:
+            out()
+        clean, loads = run_load(
+            offerings=args.offerings,
+            sqlite=not args.no_sqlite,
+            postgres=dict(runs).get("PostgreSQL"),
+            postgres_problem=postgres_problem,
+            log=log,
+            out=out,
+        )
+        for report in loads:
+            summarise_load(summary, report)
+        first = False
     if summary.lines:
         out()
         out(summary.format())
+    if not clean:
+        log("error: the load test had errors, failed workers or non-2xx responses (see above)")
+        return 1
     return 0
 
 

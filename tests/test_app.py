@@ -193,12 +193,18 @@ def test_a_gunicorn_worker_builds_the_index_and_freezes_the_heap(app, catalogue)
 
     settings = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
     assert "academy.facet_index" not in app.extensions
+    said = []
+    worker = SimpleNamespace(
+        wsgi=app, pid=4321, log=SimpleNamespace(info=lambda *a: said.append(a))
+    )
     try:
-        settings["post_worker_init"](SimpleNamespace(wsgi=app))
+        settings["post_worker_init"](worker)
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
     assert app.extensions["academy.facet_index"].stamp.version is not None
+    # bench/load.py waits for this line from each worker before it measures.
+    assert said and said[0][0].startswith("Worker ready (pid: %s)") and said[0][1] == 4321
 
 
 def test_settling_an_unmigrated_database_leaves_the_index_for_later(tmp_path):
