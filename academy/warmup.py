@@ -11,6 +11,8 @@ gunicorn.conf.py calls it in each worker; the benchmarks call it too.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import logging
 
@@ -34,3 +36,17 @@ def settle(app: Flask) -> None:
             db.session.remove()
     gc.collect()
     gc.freeze()
+    give_back_free_memory()
+
+
+def give_back_free_memory() -> None:
+    """Return the C heap's free pages to the system (glibc's malloc_trim), if it can.
+
+    Building the index reads the whole catalogue; what it read is freed, but glibc
+    keeps freed pages for reuse unless asked: about 9 MB at 100,000 offers.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to ask
+        pass

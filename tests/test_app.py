@@ -248,3 +248,33 @@ def test_healthz_answers_without_the_database(app, client):
     assert response.status_code == 200
     assert response.data == b"ok\n"
     assert response.mimetype == "text/plain"
+
+
+def test_the_server_entry_point_leaves_numpy_out_and_spreadsheets_still_work(tmp_path):
+    """Does `wsgi.py` keep NumPy out of a server process, with .xlsx files still written?"""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import wsgi, io, sys, openpyxl\n"
+        "assert sys.modules.get('numpy') is None, 'NumPy was imported'\n"
+        "book = openpyxl.Workbook(); book.active['A1'] = 1.5\n"
+        "data = io.BytesIO(); book.save(data); data.seek(0)\n"
+        "print(openpyxl.load_workbook(data).active['A1'].value)\n"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "ACADEMY_SECRET_KEY": "x",
+        "ACADEMY_DATABASE_URL": f"sqlite:///{tmp_path / 'academy.db'}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1.5"

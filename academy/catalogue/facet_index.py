@@ -20,9 +20,9 @@ from __future__ import annotations
 import threading
 from array import array
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import NamedTuple
 
 from flask import current_app, g
@@ -66,7 +66,9 @@ class FacetIndex:
 
     stamp: Stamp
     ids: Sequence[int]  # position -> offering id
-    positions: dict[int, int]  # offering id -> position
+    # offering id -> position, -1 for none: an array as long as the largest id (4 bytes
+    # each), not a dict (100 bytes an entry, 10 MB at 100,000 offers).
+    positions: Sequence[int]
     bitmaps: dict[str, dict[object, int]]  # facet -> value -> bitmap
     orders: dict[str, Sequence[int]]  # sort -> positions, first to last
     sparse: dict[str, dict[object, Sequence[int]]] = field(default_factory=dict)
@@ -83,10 +85,17 @@ class FacetIndex:
         """The bitmap with every published offering."""
         return (1 << self.size) - 1
 
+    def positions_of(self, ids: Iterable[int]) -> Iterator[int]:
+        """The positions of these offering ids, in their order (ids not published left out)."""
+        positions = self.positions
+        known = len(positions)
+        for offering_id in ids:
+            if 0 <= offering_id < known and (position := positions[offering_id]) >= 0:
+                yield position
+
     def of_ids(self, ids: Iterable[int]) -> int:
         """The bitmap of some offering ids (ids not published are ignored)."""
-        positions = self.positions
-        return bitmap((positions[i] for i in ids if i in positions), self.size)
+        return bitmap(self.positions_of(ids), self.size)
 
     def any_of(self, facet: str, values: Iterable) -> int:
         """The offerings with any of these values in a facet."""
@@ -178,9 +187,24 @@ def _group_ids(column):
     return func.group_concat(column)
 
 
+#: The yes/no facets and the single-valued ones, read from each offering's row.
+ROW_FACETS = (
+    "level",
+    "format",
+    "co_designed",
+    "co_delivered",
+    "lived_experience_led",
+    "free",
+    "accredited",
+)
+
+
 def build_index(stamp: Stamp) -> FacetIndex:
     """Read the published catalogue (three statements) into a fresh index.
 
+    Rows are read as they come, into arrays (ids, times, dates) and lists of
+    shared strings, never a list of row tuples: at 100,000 offers a worker's
+    memory grows by what the index keeps, not by everything it read on the way.
     Tags and next dates arrive grouped by the database (a string of ids per facet
     value), not as a row per tag: 780,000 tags at national scale would otherwise be
     780,000 Python rows.
@@ -202,37 +226,39 @@ def build_index(stamp: Stamp) -> FacetIndex:
         .join(Provider, Provider.id == Offering.provider_id)
         .where(Offering.status == "published")
         .order_by(Offering.id)
-    ).all()
-    size = len(rows)
+    )
+    ids = array("l")
+    published = array("d")  # seconds since 1970; -inf for never
+    titles: list[str] = []
+    values: dict[str, list] = {facet: [] for facet in ROW_FACETS}
+    providers: dict[str, array] = defaultdict(lambda: array("l"))
+    for position, row in enumerate(rows):
+        (offering_id, level, fmt, designed, delivered, lived, cost, credit, when, title, slug) = row
+        ids.append(offering_id)
+        published.append(when.timestamp() if when else float("-inf"))
+        titles.append(title)
+        # yes/no filters are facets with the values True and False
+        for facet, value in zip(
+            ROW_FACETS,
+            (level, fmt, bool(designed), bool(delivered), bool(lived), cost == 0, bool(credit)),
+            strict=True,
+        ):
+            values[facet].append(value)
+        providers[slug].append(position)
+    size = len(ids)
     nbytes = (size + 7) // 8
-    ids = array("l", (row[0] for row in rows))
-    positions = {offering_id: position for position, offering_id in enumerate(ids)}
+    positions = array("i", [-1]) * ((ids[-1] + 1) if size else 0)
+    for position, offering_id in enumerate(ids):
+        positions[offering_id] = position
+
     members: dict[str, dict[object, bytearray]] = defaultdict(
         lambda: defaultdict(lambda: bytearray(nbytes))
     )
-    providers: dict[str, array] = defaultdict(lambda: array("l"))
-    published: list = [None] * size
-    titles: list = [None] * size
-    facets = (
-        "level",
-        "format",
-        "co_designed",
-        "co_delivered",
-        "lived_experience_led",
-        "free",
-        "accredited",
-    )
-    for position, row in enumerate(rows):
-        (_, level, fmt, designed, delivered, lived, cost, credit, when, title, slug) = row
-        byte, bit = position >> 3, 1 << (position & 7)
-        # yes/no filters are facets with the values True and False
-        values = (level, fmt, bool(designed), bool(delivered), bool(lived), cost == 0, bool(credit))
-        for facet, value in zip(facets, values, strict=True):
-            members[facet][value][byte] |= bit
-        providers[slug].append(position)
-        published[position] = (when or datetime.min, position)
-        titles[position] = (title, position)
-    del rows
+    for facet, column in values.items():
+        bits_of = members[facet]
+        for position, value in enumerate(column):
+            bits_of[value][position >> 3] |= 1 << (position & 7)
+    del values
 
     tags = db.session.execute(
         select(OfferingTag.facet, OfferingTag.key, _group_ids(OfferingTag.offering_id))
@@ -240,37 +266,44 @@ def build_index(stamp: Stamp) -> FacetIndex:
         .where(Offering.status == "published")
         .group_by(OfferingTag.facet, OfferingTag.key)
     )
+    index_of = FacetIndex(stamp, ids, positions, {}, {}).positions_of
     for facet, key, grouped in tags:
         bits = members[facet][key]
-        for offering_id in map(int, grouped.split(",")):
-            position = positions[offering_id]
+        for position in index_of(map(int, grouped.split(","))):
             bits[position >> 3] |= 1 << (position & 7)
 
-    next_starts = dict(
-        db.session.execute(
-            select(OfferingSession.offering_id, func.min(OfferingSession.starts_on))
-            .where(OfferingSession.starts_on >= stamp.on)
-            .group_by(OfferingSession.offering_id)
-        ).all()
-    )
-    soonest = [
-        (start is None, start or date.max, titles[p][0], p)
-        for p, start in enumerate(next_starts.get(i) for i in ids)
-    ]
-    del next_starts
     everything = range(size)
+    by_title = array("l", sorted(everything, key=titles.__getitem__))
+    del titles
+    title_rank = array("l", bytes(8 * size))
+    for rank, position in enumerate(by_title):
+        title_rank[position] = rank
+    # Soonest: the next upcoming date (none last), then the title.
+    never = date.max.toordinal() + 1
+    next_start = array("l", [never]) * size
+    upcoming = db.session.execute(
+        select(OfferingSession.offering_id, func.min(OfferingSession.starts_on))
+        .where(OfferingSession.starts_on >= stamp.on)
+        .group_by(OfferingSession.offering_id)
+    )
+    for offering_id, start in upcoming:
+        for position in index_of((offering_id,)):
+            next_start[position] = start.toordinal()
     return FacetIndex(
         stamp=stamp,
         ids=ids,
         positions=positions,
         bitmaps={
-            facet: {value: int.from_bytes(bits, "little") for value, bits in values.items()}
-            for facet, values in members.items()
+            facet: {value: int.from_bytes(bits, "little") for value, bits in by_value.items()}
+            for facet, by_value in members.items()
         },
         orders={
-            "newest": array("l", sorted(everything, key=published.__getitem__, reverse=True)),
-            "title": array("l", sorted(everything, key=titles.__getitem__)),
-            "soonest": array("l", sorted(everything, key=soonest.__getitem__)),
+            # Newest first; offers published at the same moment, the later-made first.
+            "newest": array("l", sorted(everything, key=lambda p: (published[p], p), reverse=True)),
+            "title": by_title,
+            "soonest": array(
+                "l", sorted(everything, key=lambda p: next_start[p] * size + title_rank[p])
+            ),
         },
         sparse={"provider": dict(providers)},
     )

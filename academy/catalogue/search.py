@@ -68,8 +68,7 @@ def text_matches(terms: list[str]) -> list[int]:
 
 def ranked_matches(index: FacetIndex, terms: list[str]) -> tuple[int, array]:
     """The published offerings with every term: as a bitmap, and as positions best first."""
-    positions = index.positions
-    ranked = array("l", (positions[i] for i in text_matches(terms) if i in positions))
+    ranked = array("l", index.positions_of(text_matches(terms)))
     return bitmap(ranked, index.size), ranked
 
 

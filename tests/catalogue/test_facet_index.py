@@ -102,7 +102,7 @@ def test_bitmap_and_page():
     from academy.catalogue.facet_index import FacetIndex
 
     index = FacetIndex(
-        stamp=Stamp(0, today()), ids=(10, 11, 12, 13, 14), positions={}, bitmaps={}, orders={}
+        stamp=Stamp(0, today()), ids=(10, 11, 12, 13, 14), positions=(), bitmaps={}, orders={}
     )
     mask = bitmap([0, 2, 3, 4], 5)
     assert mask == 0b11101
