@@ -190,15 +190,15 @@ class Page:
 PAGES = [
     # Public pages and the API, for anybody.
     Page("/", "/", None, 1),
-    Page("/", "/", "sam", 11),
+    Page("/", "/", "sam", 9),
     Page("/catalogue/", "/catalogue/", None, 3),
     Page("/catalogue/", "/catalogue/?level=awareness&sector=health&co_delivered=1", None, 3),
     Page("/catalogue/", "/catalogue/?q=relational+practice&sort=soonest", None, 3),
     Page("/catalogue/<slug>", "/catalogue/{offer}", None, 5),
     Page("/catalogue/<slug>.ics", "/catalogue/{offer}.ics", None, 5),
     Page("/escalator/", "/escalator/", None, 1),
-    Page("/escalator/<level_key>", "/escalator/awareness", None, 9),
-    Page("/escalator/<level_key>", "/escalator/awareness", "sam", 11),
+    Page("/escalator/<level_key>", "/escalator/awareness", None, 7),
+    Page("/escalator/<level_key>", "/escalator/awareness", "sam", 9),
     Page("/providers/<slug>", "/providers/{provider}", None, 5),
     Page("/api/v1/offerings", "/api/v1/offerings", None, 4),
     Page("/api/v1/offerings", "/api/v1/offerings?q=practice&level=awareness", None, 4),
@@ -216,7 +216,7 @@ PAGES = [
     Page("/accounts/data.json", "/accounts/data.json", "sam", 13),
     Page("/accounts/delete", "/accounts/delete", "sam", 4),
     # A learner's portfolio.
-    Page("/portfolio/", "/portfolio/", "sam", 14),
+    Page("/portfolio/", "/portfolio/", "sam", 12),
     Page("/portfolio/entries/<int:entry_id>", "/portfolio/entries/{entry}", "sam", 5),
     Page("/portfolio/entries/<int:entry_id>/edit", "/portfolio/entries/{entry}/edit", "sam", 4),
     Page("/portfolio/entries/<int:entry_id>/delete", "/portfolio/entries/{entry}/delete", "sam", 3),

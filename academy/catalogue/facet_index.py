@@ -26,7 +26,7 @@ from datetime import date
 from typing import NamedTuple
 
 from flask import current_app, g
-from sqlalchemy import Text, cast, func, literal_column, select
+from sqlalchemy import Text, case, cast, func, literal_column, select
 
 from academy.catalogue.models import (
     CatalogueState,
@@ -47,6 +47,20 @@ def bitmap(positions: Iterable[int], size: int) -> int:
     for position in positions:
         bits[position >> 3] |= 1 << (position & 7)
     return int.from_bytes(bits, "little")
+
+
+def members_of(mask: int) -> list[int]:
+    """The positions of a bitmap's set bits, lowest first."""
+    found = []
+    for number, byte in enumerate(mask.to_bytes((mask.bit_length() + 7) // 8, "little")):
+        if byte:
+            base = number << 3
+            found += [base + bit for bit in range(8) if byte >> bit & 1]
+    return found
+
+
+#: first() walks an order when it expects to find what it wants within this many positions.
+WALK_LIMIT = 20_000
 
 
 class Stamp(NamedTuple):
@@ -72,6 +86,7 @@ class FacetIndex:
     bitmaps: dict[str, dict[object, int]]  # facet -> value -> bitmap
     orders: dict[str, Sequence[int]]  # sort -> positions, first to last
     sparse: dict[str, dict[object, Sequence[int]]] = field(default_factory=dict)
+    ranks: dict[str, Sequence[int]] = field(default_factory=dict)  # sort -> position -> rank
     # Answers the database gave for this catalogue (full text, dates), by question.
     memo: Memo = field(default_factory=lambda: Memo(MEMO_POSITIONS))
 
@@ -113,6 +128,20 @@ class FacetIndex:
         """How many offerings in the mask hold each value of a facet."""
         bitmaps = self.bitmaps.get(facet, {})
         return {value: (bits & mask).bit_count() for value, bits in bitmaps.items()}
+
+    def first(self, mask: int, order: str, limit: int) -> list[int]:
+        """Offering ids of the first `limit` offerings of the mask in a ranked order.
+
+        A mask with many members is found early by walking the order; one with few
+        is read out and sorted by rank, rather than walked to the end.
+        """
+        if limit <= 0 or not mask:
+            return []
+        if mask.bit_count() * WALK_LIMIT >= limit * self.size:
+            return self.page(mask, self.orders[order], 0, limit)
+        positions = members_of(mask)
+        positions.sort(key=self.ranks[order].__getitem__)
+        return [self.ids[p] for p in positions[:limit]]
 
     def page(self, mask: int, order: Iterable[int], offset: int, limit: int) -> list[int]:
         """Offering ids of one page: positions in `order` that are in the mask."""
@@ -278,34 +307,49 @@ def build_index(stamp: Stamp) -> FacetIndex:
     title_rank = array("l", bytes(8 * size))
     for rank, position in enumerate(by_title):
         title_rank[position] = rank
-    # Soonest: the next upcoming date (none last), then the title.
+    # Soonest: the next upcoming date (none last), then the title. Available: a session
+    # not yet over, or no sessions at all (self-paced).
     never = date.max.toordinal() + 1
     next_start = array("l", [never]) * size
-    upcoming = db.session.execute(
-        select(OfferingSession.offering_id, func.min(OfferingSession.starts_on))
-        .where(OfferingSession.starts_on >= stamp.on)
-        .group_by(OfferingSession.offering_id)
+    available = bytearray(b"\xff") * nbytes
+    dates = db.session.execute(
+        select(
+            OfferingSession.offering_id,
+            func.min(case((OfferingSession.starts_on >= stamp.on, OfferingSession.starts_on))),
+            func.max(OfferingSession.ends_on),
+        ).group_by(OfferingSession.offering_id)
     )
-    for offering_id, start in upcoming:
+    for offering_id, start, last_day in dates:
         for position in index_of((offering_id,)):
-            next_start[position] = start.toordinal()
+            if start is not None:
+                next_start[position] = start.toordinal()
+            if last_day < stamp.on:
+                available[position >> 3] &= ~(1 << (position & 7)) & 0xFF
+    members["available"][True] = available
+    newest = array("l", sorted(everything, key=lambda p: (published[p], p), reverse=True))
+    newest_rank = array("l", bytes(8 * size))
+    for rank, position in enumerate(newest):
+        newest_rank[position] = rank
+    bitmaps = {
+        facet: {value: int.from_bytes(bits, "little") for value, bits in by_value.items()}
+        for facet, by_value in members.items()
+    }
+    bitmaps["available"][True] &= (1 << size) - 1  # no bits past the last position
     return FacetIndex(
         stamp=stamp,
         ids=ids,
         positions=positions,
-        bitmaps={
-            facet: {value: int.from_bytes(bits, "little") for value, bits in by_value.items()}
-            for facet, by_value in members.items()
-        },
+        bitmaps=bitmaps,
         orders={
             # Newest first; offers published at the same moment, the later-made first.
-            "newest": array("l", sorted(everything, key=lambda p: (published[p], p), reverse=True)),
+            "newest": newest,
             "title": by_title,
             "soonest": array(
                 "l", sorted(everything, key=lambda p: next_start[p] * size + title_rank[p])
             ),
         },
         sparse={"provider": dict(providers)},
+        ranks={"newest": newest_rank},
     )
 
 

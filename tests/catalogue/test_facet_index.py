@@ -109,3 +109,38 @@ def test_bitmap_and_page():
     assert index.page(mask, [4, 3, 2, 1, 0], offset=1, limit=2) == [13, 12]
     assert index.page(mask, [4, 3, 2, 1, 0], offset=4, limit=2) == []
     assert index.page(0, [0], offset=0, limit=1) == []
+
+
+def test_members_of_reads_out_the_set_bits():
+    """Are a bitmap's positions read out in order, across byte boundaries?"""
+    from academy.catalogue.facet_index import members_of
+
+    assert members_of(bitmap([0, 3, 7, 8, 9, 64, 69], 70)) == [0, 3, 7, 8, 9, 64, 69]
+    assert members_of(0) == []
+
+
+def test_first_walks_the_order_or_reads_out_the_mask_with_the_same_answer(monkeypatch):
+    """Do both ways of finding the first offers of a mask in an order agree?"""
+    import academy.catalogue.facet_index as facet_index
+    from academy.catalogue.facet_index import FacetIndex
+
+    newest = [4, 9, 0, 7, 2, 5, 1, 8, 3, 6]
+    rank = [0] * 10
+    for place, position in enumerate(newest):
+        rank[position] = place
+    index = FacetIndex(
+        stamp=Stamp(0, today()),
+        ids=tuple(range(100, 110)),
+        positions=(),
+        bitmaps={},
+        orders={"newest": newest},
+        ranks={"newest": rank},
+    )
+    mask = bitmap([0, 1, 3, 6, 9], 10)
+    answers = []
+    for walk_limit in (1, 10**9):  # read out, then walk
+        monkeypatch.setattr(facet_index, "WALK_LIMIT", walk_limit)
+        answers.append(index.first(mask, "newest", 3))
+    assert answers == [[109, 100, 101]] * 2
+    assert index.first(0, "newest", 3) == []
+    assert index.first(mask, "newest", 0) == []

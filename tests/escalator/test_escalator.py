@@ -128,3 +128,40 @@ def _in(days: int):
     from academy.timeutil import today
 
     return today() + timedelta(days=days)
+
+
+def test_suggestions_order_nearness_then_co_delivery_then_newest(app):
+    """Sector before region before co-delivery, newest first within each; ended left out?"""
+    from academy.escalator.recommend import suggestions
+
+    with app.app_context():
+        provider = gen_provider()
+        learner = gen_user(sector="housing", region="london")
+        made = {}
+
+        def dates(region: str, days: int = 5) -> list[dict]:
+            return [{"starts_on": _in(days), "ends_on": _in(days), "region": region}]
+
+        for title, extra in [
+            ("Plain, older", {}),
+            ("Co-delivered", {"co_delivered": True}),
+            ("In London", {"sessions": dates("london")}),
+            ("In housing", {"sectors": ["housing"]}),
+            ("Plain, newer", {}),
+            ("Self-paced", {"sessions": [], "format": "e_learning"}),
+            ("Over", {"sessions": dates("london", -40), "sectors": ["housing"]}),
+        ]:
+            values = {"sessions": dates("north_east")} | extra
+            made[title] = gen_offering(provider, title=title, **values)
+        titles = [o.title for o in suggestions("awareness", learner, limit=10)]
+        assert titles == [
+            "In housing",
+            "In London",
+            "Co-delivered",
+            "Self-paced",
+            "Plain, newer",
+            "Plain, older",
+        ]
+        assert [o.title for o in suggestions("awareness", learner, limit=2)] == titles[:2]
+        skipped = suggestions("awareness", learner, limit=10, exclude=[made["In housing"].id])
+        assert [o.title for o in skipped] == titles[1:]
