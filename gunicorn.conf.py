@@ -9,6 +9,11 @@ bind = os.environ.get("ACADEMY_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("ACADEMY_WORKERS", multiprocessing.cpu_count()))
 threads = int(os.environ.get("ACADEMY_THREADS", 4))
 worker_class = "gthread"
+# A gthread worker accepts connections until it holds this many, then leaves the rest
+# to the others. gunicorn's default (1,000) let one worker take every keep-alive
+# connection of a client (the load test's 16 went to one worker, the other idle);
+# twice the threads spreads them, and a connection beyond waits briefly to be accepted.
+worker_connections = int(os.environ.get("ACADEMY_WORKER_CONNECTIONS", 2 * threads))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
