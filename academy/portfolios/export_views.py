@@ -16,7 +16,6 @@ from flask_login import current_user, login_required
 from academy.extensions import db
 from academy.portfolios import bp
 from academy.portfolios.exports import XLSX_MIMETYPE, download, portfolio_csv, portfolio_xlsx
-from academy.portfolios.json_record import portfolio_record
 from academy.portfolios.pdf import record_html, record_pdf
 from academy.portfolios.records import (
     Record,
@@ -74,8 +73,7 @@ def export(kind: str):
             reflection_title=record.profile.reflection_title,
         )
     else:
-        data = portfolio_record(record.user, record.entries, record.summary, record.position)
-        data["record"] = record_json(record)
+        data = {**record.document, "record": record_json(record)}
         body = orjson.dumps(data)
     if issued is not None:
         seal(issued, body)

@@ -108,6 +108,15 @@ class Record:
         return self.scope.profile
 
     @cached_property
+    def document(self) -> dict:
+        """The portfolio as a JSON record's document (`portfolio_record`), made once.
+
+        A JSON download and the snapshot its issue keeps are both made from it: at
+        2,000 entries each making took about 100 ms.
+        """
+        return portfolio_record(self.user, self.entries, self.summary, self.position)
+
+    @cached_property
     def reflective_numbers(self) -> dict[int, int]:
         """Each reflective entry's id and its number on the reflective pages (from 1)."""
         return {entry.id: number for number, entry in enumerate(self.reflective, start=1)}
@@ -191,9 +200,15 @@ def sha256(data: bytes) -> str:
 def snapshot_of(record: Record, kind: str) -> dict:
     """What was issued, frozen: who, which profile and period, the figures and every entry."""
     period = record.scope.period
-    data = portfolio_record(record.user, record.entries, record.summary, record.position)
-    for entry in data["entries"]:
-        entry.pop("open_badge", None)  # derived from the rest; half the size
+    document = record.document
+    data = {
+        **document,
+        # Without each entry's badge: derived from the rest, and half the size.
+        "entries": [
+            {key: value for key, value in entry.items() if key != "open_badge"}
+            for entry in document["entries"]
+        ],
+    }
     data["issued"] = {
         "code": record.code,
         "format": kind,
