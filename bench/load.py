@@ -58,7 +58,7 @@ from bench.generate import (
     prepare_sqlite,
     sqlalchemy_postgres_url,
 )
-from bench.search import search_mix
+from bench.search import search_mix, shown_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = Path(__file__).resolve().parent / "wrk" / "paths.lua"
@@ -595,9 +595,7 @@ def format_report(report: LoadReport) -> str:
     """One plain-text table for one database."""
     prepared = report.prepared
     settings = report.settings
-    where = prepared.url.removeprefix("sqlite:///")
-    if prepared.label != "SQLite":
-        where = _hide_password(prepared.url)
+    where = shown_url(prepared)
     load = ", ".join(f"{value:.1f}" for value in report.load)
     max_requests = int(settings.get("max_requests", 0))
     recycle = (
@@ -701,12 +699,6 @@ def _gunicorn_version() -> str:
     import gunicorn
 
     return gunicorn.__version__
-
-
-def _hide_password(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 # --- running it --------------------------------------------------------------------

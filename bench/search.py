@@ -324,9 +324,7 @@ def format_report(report: Report) -> str:
     """One plain-text table for one database."""
     prepared = report.prepared
     counts = prepared.counts
-    where = prepared.url.removeprefix("sqlite:///")
-    if prepared.label != "SQLite":
-        where = _hide_password(prepared.url)
+    where = shown_url(prepared)
     load = ", ".join(f"{value:.1f}" for value in report.load)
     lines = [
         f"== Catalogue search: {prepared.label} {prepared.version} ({where}) ==",
@@ -420,7 +418,10 @@ def _p95(timing: Timing) -> str:
     return f"{timing.p95:6.1f}{flag}"
 
 
-def _hide_password(url: str) -> str:
+def shown_url(prepared: Prepared) -> str:
+    """Where a report says its data is: the SQLite file, or the URL without a password."""
+    if prepared.label == "SQLite":
+        return prepared.url.removeprefix("sqlite:///")
     from sqlalchemy.engine import make_url
 
-    return make_url(url).render_as_string(hide_password=True)
+    return make_url(prepared.url).render_as_string(hide_password=True)
