@@ -121,6 +121,11 @@ def app(database_url):
     """The app on a fresh database."""
     app = create_app(app_settings(database_url))
     yield app
+    release(app)
+
+
+def release(app) -> None:
+    """After an app's tests: empty PostgreSQL for the next, close every connection."""
     if PG_URL:
         empty_postgres(app)
     with app.app_context():

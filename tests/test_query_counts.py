@@ -40,7 +40,7 @@ from academy.portfolios.records import build_record, issue_record, scope_for, se
 from academy.portfolios.sharing import create_share
 from academy.reference import reference
 from academy.timeutil import today
-from tests.conftest import PG_URL, Auth, app_settings, empty_postgres
+from tests.conftest import PG_URL, Auth, app_settings, release
 from tests.factories import gen_entry, gen_offering, gen_provider, gen_user
 
 SMALL, LARGE = SIZES = (2, 12)
@@ -296,11 +296,7 @@ def module_app(database_template, tmp_path_factory):
     # No kept pages: every counted request draws its page (academy/http_cache.py).
     app = create_app(app_settings(url, PAGE_CACHE_BYTES=0))
     yield app
-    if PG_URL:
-        empty_postgres(app)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    release(app)
 
 
 @pytest.fixture(scope="module")
