@@ -54,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_http_caching(app)
+    register_security_headers(app)
     register_commands(app)
     return app
 
@@ -70,6 +71,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path) / "secret_key")
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app)
     app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     if app.config["MAX_CONTENT_LENGTH"] is None:
         app.config["MAX_CONTENT_LENGTH"] = int(app.config["IMPORT_MAX_BYTES"]) + 64 * 1024
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -160,10 +162,11 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     from academy.accounts.models import User
+    from academy.accounts.operations import user_for_login_token
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(token: str) -> User | None:
+        return user_for_login_token(token)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -215,12 +218,22 @@ def register_http_caching(app: Flask) -> None:
     register(app)
 
 
+def register_security_headers(app: Flask) -> None:
+    """Content-Security-Policy, nosniff, framing, referrer and HSTS on every response."""
+    from academy.security import register
+
+    register(app)
+
+
 def register_commands(app: Flask) -> None:
-    """The flask CLI commands: create-user, seed-demo."""
+    """The flask CLI commands: create-user, seed-demo, import-offerings, backup, restore."""
     from academy.accounts.commands import create_user_command
+    from academy.backup import backup_command, restore_command
     from academy.catalogue.demo import seed_demo_command
     from academy.catalogue.import_command import import_offerings_command
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(import_offerings_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

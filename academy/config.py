@@ -20,10 +20,16 @@ class Defaults:
     # None: IMPORT_MAX_BYTES and 64 KB more (worked out when the app is made).
     IMPORT_MAX_BYTES = 5 * 1024 * 1024
     MAX_CONTENT_LENGTH = None
+    # Secure (sent over HTTPS only) wherever wsgi.py serves the app, as in production;
+    # not under `flask run`, which serves plain http on 127.0.0.1.
+    SESSION_COOKIE_SECURE = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # A login session ends at log-out, at a change of password, or this many days
+    # after it began, whichever comes first (academy/accounts/operations.py).
+    LOGIN_SESSION_DAYS = 14
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     # How many proxies (load balancers) stand in front of the app and set
     # X-Forwarded-For/-Proto/-Host. 0 trusts none of those headers.
@@ -33,6 +39,8 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
     REGISTER_RATE_LIMIT = "5 per minute; 20 per hour"
+    # Changing a password asks for the current one: as guessable as logging in.
+    PASSWORD_RATE_LIMIT = "10 per minute; 50 per hour"  # noqa: S105 - a limit, not a password
     # /verify/: anyone may check a record; nobody may try codes by the thousand.
     VERIFY_RATE_LIMIT = "30 per minute; 300 per hour"
     # /shared/<token>: a reader opens a link a few times; nobody may try tokens by the thousand.

@@ -7,7 +7,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from academy.accounts.models import ROLES
-from academy.accounts.operations import find_user, register_user
+from academy.accounts.operations import change_password, find_user, register_user
+from academy.accounts.passwords import password_problem
 from academy.catalogue.models import Provider
 from academy.catalogue.operations import add_member
 from academy.extensions import db
@@ -40,15 +41,16 @@ def create_user_command(
             )
     if role == "provider" and provider is None:
         raise click.BadParameter("say which provider with --provider SLUG", param_hint="--provider")
-    if len(password) < 12:
-        raise click.BadParameter("use at least 12 characters", param_hint="--password")
+    problem = password_problem(password, email=email, name=name)
+    if problem:
+        raise click.BadParameter(problem, param_hint="--password")
 
     user = find_user(email)
     created = user is None
     if created:
         user = register_user(email, password, name or email.split("@")[0])
     else:
-        user.set_password(password)
+        change_password(user, password)  # and so end every login session it had
         if name:
             user.name = name
     if role == "curator":

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from academy.accounts.operations import authenticate, find_user
+from academy.accounts.passwords import HINT, StrongPassword
 from academy.reference import reference
-
-MIN_PASSWORD = 12
 
 
 def vocabulary_choices(vocabulary, blank: str) -> list[tuple[str, str]]:
@@ -78,15 +78,8 @@ class RegisterForm(ProfileFields, FlaskForm):
     )
     password = PasswordField(
         "Create a password",
-        validators=[
-            DataRequired("Enter a password."),
-            Length(
-                min=MIN_PASSWORD,
-                max=200,
-                message=f"Use at least {MIN_PASSWORD} characters: three random words work well.",
-            ),
-        ],
-        description=f"At least {MIN_PASSWORD} characters. Three random words work well.",
+        validators=[DataRequired("Enter a password."), StrongPassword()],
+        description=HINT,
     )
     confirm = PasswordField(
         "Type the password again",
@@ -99,6 +92,10 @@ class RegisterForm(ProfileFields, FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.set_profile_choices()
+
+    def password_owner(self) -> tuple[str | None, str | None]:
+        """The email and name the new password must not be."""
+        return self.email.data, self.name.data
 
     def validate_email(self, field) -> None:
         """One account per email address."""
@@ -137,3 +134,38 @@ class ProfileForm(ProfileFields, FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.set_profile_choices()
+
+
+class ChangePasswordForm(FlaskForm):
+    """Change your password, after typing the one you have."""
+
+    current_password = PasswordField(
+        "Your current password",
+        validators=[DataRequired("Enter your current password.")],
+    )
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired("Enter a new password."), StrongPassword()],
+        description=HINT,
+    )
+    confirm = PasswordField(
+        "Type the new password again",
+        validators=[
+            DataRequired("Type the new password again."),
+            EqualTo("password", "The two new passwords are not the same."),
+        ],
+    )
+
+    def password_owner(self) -> tuple[str | None, str | None]:
+        """The email and name the new password must not be."""
+        return current_user.email, current_user.name
+
+    def validate_current_password(self, field) -> None:
+        """The current password must be right."""
+        if not current_user.check_password(field.data or ""):
+            raise ValidationError("That is not your current password. Nothing has changed.")
+
+    def validate_password(self, field) -> None:
+        """A new password, not the same one again."""
+        if field.data and current_user.check_password(field.data):
+            raise ValidationError("That is the password you have now. Choose a new one.")

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -39,6 +39,17 @@ class User(UserMixin, db.Model):
     memberships: Mapped[list[ProviderMember]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
+    login_sessions: Mapped[list[LoginSession]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    #: The token of the login session this object was loaded for (not a column):
+    #: Flask-Login keeps it in the signed session cookie as the user's id.
+    login_token = None
+
+    def get_id(self) -> str | None:
+        """What Flask-Login keeps in the session cookie: the login session's token."""
+        return self.login_token
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of the password, never the password."""
@@ -65,3 +76,21 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+class LoginSession(db.Model):
+    """One log-in on one browser, until it logs out, changes the password or grows old.
+
+    The session cookie holds a random token; only its SHA-256 is stored here,
+    so a copy of the database lets no one in. Deleting the row ends the session
+    at once, wherever its cookie is.
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="login_sessions")

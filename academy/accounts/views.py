@@ -8,8 +8,14 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user, login_required, login_user, logout_user
 
 from academy.accounts import bp
-from academy.accounts.forms import LoginForm, ProfileForm, RegisterForm
-from academy.accounts.operations import register_user, update_profile
+from academy.accounts.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm
+from academy.accounts.operations import (
+    change_password,
+    end_login_session,
+    register_user,
+    start_login_session,
+    update_profile,
+)
 from academy.extensions import db, limiter
 from academy.portfolios.operations import choose_profiles
 from academy.portfolios.profile_forms import records_form_class
@@ -38,6 +44,10 @@ def _register_limit() -> str:
     return current_app.config["REGISTER_RATE_LIMIT"]
 
 
+def _password_limit() -> str:
+    return current_app.config["PASSWORD_RATE_LIMIT"]
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_register_limit, methods=["POST"])
 def register():
@@ -47,6 +57,7 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         user = register_user(form.email.data, form.password.data, **form.profile_data)
+        start_login_session(user)
         db.session.commit()
         login_user(user)
         flash("Welcome to the Academy. Your account is ready.", "success")
@@ -62,7 +73,8 @@ def login():
         return redirect(safe_next(request.args.get("next")) or url_for("escalator.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        db.session.commit()  # last_login_at
+        start_login_session(form.user)
+        db.session.commit()  # the login session, and last_login_at
         login_user(form.user)
         flash(f"You are logged in as {form.user.name}.", "success")
         return redirect(safe_next(request.args.get("next")) or url_for("escalator.home"))
@@ -72,10 +84,33 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Log out (a POST with a CSRF token, so no link can log anyone out)."""
+    """Log out (a POST with a CSRF token, so no link can log anyone out), ending the session."""
+    if current_user.is_authenticated:
+        end_login_session(current_user)
+        db.session.commit()
     logout_user()
     flash("You have logged out.", "success")
     return redirect(url_for("escalator.home"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@limiter.limit(_password_limit, methods=["POST"])
+@login_required
+def password():
+    """Change your password; every other login session ends."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        change_password(user, form.password.data)
+        start_login_session(user)
+        db.session.commit()
+        login_user(user)  # this browser carries on, with its new session
+        flash(
+            "Your password is changed. Anywhere else you were logged in, you are now logged out.",
+            "success",
+        )
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/password.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/profile", methods=["GET", "POST"])
