@@ -1,0 +1,1 @@
+"""Systematic security checks: CSRF, who sees what, XSS, injection, redirects."""
