@@ -182,8 +182,19 @@ def snapshot(app) -> dict:
         }
 
 
+def to(path: str) -> str:
+    """A table's cell for a 302 to a path of this site (with its #fragment, if any)."""
+    return f"302 {path}"
+
+
 def check_status(response, expected, path: str) -> str | None:
     """None if the response is what a table says, else what went wrong."""
+    if isinstance(expected, str) and expected.startswith("302 "):
+        location = urlsplit(response.headers.get("Location", ""))
+        went = location.path + (f"#{location.fragment}" if location.fragment else "")
+        if response.status_code == 302 and not location.netloc and went == expected[4:]:
+            return None
+        return f"expected a {expected}, got {response.status_code} {location.geturl()!r}"
     if expected == LOGIN:
         location = urlsplit(response.headers.get("Location", ""))
         asked = re.search(r"next=([^&]*)", location.query)
