@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app academy
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint bench serve clean
+.PHONY: run test lint bench soak serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ lint: $(VENV)/.installed-dev
 ## bench: generate a synthetic catalogue and time searches (not a test)
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## soak: five minutes of mixed traffic against gunicorn, memory sampled (make bench runs it too)
+soak: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 
 ## serve: run under gunicorn, as in production
 serve: $(VENV)/.installed

@@ -1,5 +1,5 @@
 """`python -m bench`: catalogue search, a 2,000-entry portfolio, records, the import,
-then the load test (gunicorn driven by wrk, bench/load.py).
+the load test (gunicorn driven by wrk, bench/load.py), then the soak (bench/soak.py).
 
 SQLite first, then PostgreSQL when a server answers: the URL from --postgres,
 else ACADEMY_BENCH_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/bench_academy
@@ -41,6 +41,9 @@ from bench.portfolio import run as run_portfolio
 from bench.records import run as run_records
 from bench.search import TARGET_MS, TARGET_RATIO, BenchmarkError, format_report, run_mix
 from bench.search import Report as SearchReport
+from bench.soak import DURATION as SOAK_DURATION
+from bench.soak import run as run_soak
+from bench.soak_report import summarise as summarise_soak
 from bench.summary import Summary
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/bench_academy"
@@ -102,6 +105,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--import-only", action="store_true", help="run only the import benchmark")
     parser.add_argument(
         "--no-load", action="store_true", help="skip the load test (gunicorn driven by wrk)"
+    )
+    parser.add_argument(
+        "--no-soak", action="store_true", help="skip the soak (mixed traffic, memory sampled)"
+    )
+    parser.add_argument(
+        "--soak-duration",
+        type=positive,
+        default=SOAK_DURATION,
+        metavar="S",
+        help=f"seconds of the soak's traffic (default {SOAK_DURATION})",
     )
     parser.add_argument(
         "--import-offerings",
@@ -444,11 +457,30 @@ def main(argv: list[str] | None = None) -> int:
         for report in loads:
             summarise_load(summary, report)
         first = False
+    soaked = True
+    if not args.no_soak and not args.import_only:
+        if not first:
+            out()
+        soaked, soaks = run_soak(
+            offerings=args.offerings,
+            sqlite=not args.no_sqlite,
+            postgres=dict(runs).get("PostgreSQL"),
+            postgres_problem=postgres_problem,
+            duration=args.soak_duration,
+            log=log,
+            out=out,
+        )
+        for report in soaks:
+            summarise_soak(summary, report)
+        first = False
     if summary.lines:
         out()
         out(summary.format())
     if not clean:
         log("error: the load test had errors, failed workers or non-2xx responses (see above)")
+    if not soaked:
+        log("error: the soak had errors, failed workers or growing memory (see above)")
+    if not (clean and soaked):
         return 1
     return 0
 

@@ -26,6 +26,8 @@ SEED = 20261123
 YEARS = 5
 LEVELS = ["ground", "awareness", "understanding", "expertise", "leadership", None]
 LEVEL_WEIGHTS = [20, 30, 22, 10, 8, 10]
+#: Every generated learner's password (bench/soak.py logs learners in with it).
+PASSWORD = "bench learner, not a secret"  # noqa: S105 - a generated learner's, on loopback
 FORMATS = [
     "talk",
     "reflective_group",
@@ -181,7 +183,7 @@ def learner_batches(
     catalogue entries are drawn from.
     """
     rng = random.Random(SEED)
-    password_hash = generate_password_hash("bench learner, not a secret")
+    password_hash = generate_password_hash(PASSWORD)
     first_day = anchor - timedelta(days=365 * YEARS)
     joined = datetime.combine(anchor, datetime.min.time())
     rows = LearnerBatch(users=[], entries=[])

@@ -181,13 +181,19 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def gunicorn_env(url: str, port: int, overrides: list[str]) -> dict[str, str]:
-    """The environment gunicorn runs with: the bench app settings as ACADEMY_* variables."""
+def gunicorn_env(
+    url: str, port: int, overrides: list[str], extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The environment gunicorn runs with: the bench app settings as ACADEMY_* variables.
+
+    `extra` adds variables of the caller's own (bench/soak.py's cookie and login limit).
+    """
     env = dict(os.environ)
     for key, value in bench_settings(url).items():
         if key == "PAGE_CACHE_BYTES":
             continue  # served as in production: ACADEMY_PAGE_CACHE_BYTES=0 to draw every page
         env[f"ACADEMY_{key}"] = value if isinstance(value, str) else json.dumps(value)
+    env.update(extra or {})
     env["ACADEMY_BIND"] = f"127.0.0.1:{port}"
     env.pop("ACADEMY_ACCESS_LOG", None)  # a log line per request would be measured too
     arguments = list(overrides)
@@ -234,13 +240,22 @@ def gunicorn_settings(env: dict[str, str]) -> dict[str, str]:
 class Server:
     """gunicorn serving one database on a free loopback port, with the project's config."""
 
-    def __init__(self, url: str, label: str, overrides: list[str], log: Log):
+    def __init__(
+        self,
+        url: str,
+        label: str,
+        overrides: list[str],
+        log: Log,
+        *,
+        name: str = "load",
+        extra_env: dict[str, str] | None = None,
+    ):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.env = gunicorn_env(url, self.port, overrides)
+        self.env = gunicorn_env(url, self.port, overrides, extra_env)
         self.settings = gunicorn_settings(self.env)
         self.workers = int(self.settings["workers"])
-        self.log_path = OUT_DIR / f"load-{label.lower()}.log"
+        self.log_path = OUT_DIR / f"{name}-{label.lower()}.log"
         self.log = log
         self.process: subprocess.Popen | None = None
         self.seen: set[int] = set()  # every worker pid ever seen
@@ -401,14 +416,7 @@ def run_wrk(server: Server, target: Target, seconds: int, connections: int, log:
     )
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu_after = sum(w.cpu_seconds for w in server.memory().values())
-    if completed.returncode != 0:
-        raise LoadError(f"wrk failed ({completed.returncode}): {completed.stderr.strip()}")
-    values = {
-        name: float(value)
-        for name, value in re.findall(r"^result (\w+) (\S+)$", completed.stdout, re.MULTILINE)
-    }
-    if "requests" not in values:
-        raise LoadError(f"wrk printed no results:\n{completed.stdout}\n{completed.stderr}")
+    values = wrk_results(completed.returncode, completed.stdout, completed.stderr)
     measured = Measured(
         target=target,
         seconds=values["duration_us"] / 1e6,
@@ -437,6 +445,19 @@ def run_wrk(server: Server, target: Target, seconds: int, connections: int, log:
         + (f"  !! {', '.join(measured.problems())}" if measured.problems() else "")
     )
     return measured
+
+
+def wrk_results(returncode: int, stdout: str, stderr: str) -> dict[str, float]:
+    """The "result <name> <number>" lines a script's done() printed, by name."""
+    if returncode != 0:
+        raise LoadError(f"wrk failed ({returncode}): {stderr.strip()}")
+    values = {
+        name: float(value)
+        for name, value in re.findall(r"^result (\w+) (\S+)$", stdout, re.MULTILINE)
+    }
+    if "requests" not in values:
+        raise LoadError(f"wrk printed no results:\n{stdout}\n{stderr}")
+    return values
 
 
 # --- one database ------------------------------------------------------------------
@@ -523,7 +544,7 @@ def run_database(
             f"{prepared.label}: gunicorn on {server.base}, {server.workers} workers x "
             f"{server.settings['threads']} threads ({server.settings['worker_class']}), ready"
         )
-        slug = _sample_slug(server)
+        slug = sample_slug(server)
         targets = load_targets(prepared, slug, int(Defaults.SEARCH_PER_PAGE))
         soak = soak_target(targets)
         path_checks = {}
@@ -577,7 +598,7 @@ def run_database(
     )
 
 
-def _sample_slug(server: Server) -> str:
+def sample_slug(server: Server) -> str:
     """A published offer with upcoming dates: the first by soonest dates."""
     status, body = server.get("/api/v1/offerings?per_page=1&sort=soonest")
     if status != 200:
