@@ -136,10 +136,13 @@ def register_input_checks(app: Flask) -> None:
     No person types one; PostgreSQL cannot store one in text (SQLite can), so
     without this a stray NUL would be a 500 on one database and not the other.
     (Queries are only read, never stored: search treats a NUL as plain text.)
+    A NUL in the path names no page (PostgreSQL cannot even look it up): a 404.
     """
 
     @app.before_request
     def refuse_nul_characters():
+        if "\x00" in request.path:
+            abort(404)
         if any("\x00" in value for _, value in request.form.items(multi=True)):
             abort(400, description=NUL_MESSAGE)
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from academy.catalogue import api_bp
 from academy.catalogue.facet_index import current_index
 from academy.catalogue.models import Provider
+from academy.catalogue.openapi import openapi_document
 from academy.catalogue.queries import get_published_offering
 from academy.catalogue.search import published_counts_by_level, search
 from academy.catalogue.search_params import SearchError, read_search_args
@@ -21,6 +22,13 @@ def bad_request(errors: dict[str, str]):
     """A 400 naming every bad parameter."""
     message = " ".join(errors.values())
     return jsonify(error="Bad Request", message=message, errors=errors, status=400), 400
+
+
+@api_bp.get("/openapi.json")
+@conditional(per_user=False, max_age=60)
+def openapi():
+    """The OpenAPI document describing this API."""
+    return jsonify(openapi_document())
 
 
 @api_bp.get("/offerings")

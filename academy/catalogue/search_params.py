@@ -162,11 +162,11 @@ def parse_search_args(
 
     providers = list(dict.fromkeys(v.strip() for v in args.getlist("provider") if v.strip()))
     if providers:
+        # No slug holds a NUL, and PostgreSQL cannot compare text that does: never ask.
+        slugs = [p for p in providers if "\x00" not in p]
         known = set(
             db.session.scalars(
-                select(Provider.slug).where(
-                    Provider.slug.in_(providers), Provider.status == "approved"
-                )
+                select(Provider.slug).where(Provider.slug.in_(slugs), Provider.status == "approved")
             )
         )
         unknown = [p for p in providers if p not in known]
