@@ -76,6 +76,9 @@ def request_confirmation(entry: PortfolioEntry) -> Provider:
     _reset(entry)
     entry.confirmation_status = REQUESTED
     entry.confirmation_provider = provider
+    # _reset set the column to None; asking the provider that declined, the relationship
+    # ends where it began, so the ORM would not write the id back: set it too.
+    entry.confirmation_provider_id = provider.id
     entry.confirmation_requested_at = utcnow()
     db.session.flush()
     return provider
