@@ -5,7 +5,7 @@ and each test gets its own copy. With ACADEMY_TEST_DATABASE_URL set, every
 test runs on that PostgreSQL database instead, migrated once per run and
 emptied after each test.
 
-ACADEMY_TEST_REQUIRE (comma-separated: postgres, browser) turns a skip for a
+ACADEMY_TEST_REQUIRE (comma-separated: postgres, browser, redis) turns a skip for a
 missing PostgreSQL server or Chromium into a failure; .ci/run sets it.
 """
 

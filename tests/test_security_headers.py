@@ -1,0 +1,155 @@
+"""Security headers on every kind of response, cookies kept to their site, nothing inline."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from academy import create_app
+from academy.security import CONTENT_SECURITY_POLICY
+from tests.conftest import PASSWORD, app_settings, release
+from tests.factories import gen_user
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def policy(response) -> dict[str, str]:
+    """The Content-Security-Policy as {directive: sources}."""
+    header = response.headers.get("Content-Security-Policy", "")
+    directives = (part.strip().split(None, 1) for part in header.split(";") if part.strip())
+    return {d[0]: d[1] if len(d) > 1 else "" for d in directives}
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/", 200),
+        ("/catalogue/", 200),
+        ("/catalogue/?level=nowhere", 400),
+        ("/api/v1/offerings", 200),
+        ("/api/v1/offerings?level=nowhere", 400),
+        ("/no-such-page", 404),
+        ("/static/academy.css", 200),
+        ("/portfolio/", 302),
+        ("/healthz", 200),
+    ],
+)
+def test_every_kind_of_response_carries_the_headers(app, client, catalogue, url, status):
+    """Do pages, errors, JSON, redirects and static files all carry the security headers?"""
+    response = client.get(url)
+    assert response.status_code == status
+    csp = policy(response)
+    assert (
+        csp["script-src"] == "'self'"
+        and "unsafe" not in response.headers["Content-Security-Policy"]
+    )
+    assert csp["frame-ancestors"] == "'none'"
+    assert csp["object-src"] == "'none'" and csp["base-uri"] == "'none'"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "Strict-Transport-Security" not in response.headers  # plain http: meaningless
+
+
+def test_a_not_modified_answer_keeps_the_headers(app, client, catalogue):
+    """Is a 304 from the page cache as protected as the page?"""
+    first = client.get("/catalogue/")
+    again = client.get("/catalogue/", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert again.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+
+
+def test_hsts_is_sent_over_https(app, client):
+    """Over TLS, does every response tell the browser to use nothing else for a year?"""
+    response = client.get("/", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_hsts_follows_the_proxy_when_one_is_trusted(database_url):
+    """Behind a TLS-terminating load balancer (ACADEMY_PROXY_COUNT=1), is HSTS still sent?"""
+    behind_proxy = create_app(app_settings(database_url, PROXY_COUNT=1))
+    response = behind_proxy.test_client().get("/", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" in response.headers
+    alone = create_app(app_settings(database_url))
+    forged = alone.test_client().get("/", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" not in forged.headers
+    release(behind_proxy)
+    release(alone)
+
+
+def test_a_stricter_view_keeps_its_own_referrer_policy(app, client):
+    """Shared portfolio pages send no referrer at all; does the default leave that alone?"""
+    response = client.get("/shared/no-such-token")
+    assert response.status_code == 404
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def session_set_cookie(app) -> str:
+    """The Set-Cookie header for the session, after logging in through the form."""
+    with app.app_context():
+        gen_user("sam@example.org")
+    client = app.test_client()
+    page = client.get("/accounts/login", base_url="https://localhost").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/accounts/login",
+        data={"csrf_token": token, "email": "sam@example.org", "password": PASSWORD},
+        base_url="https://localhost",
+        # Over HTTPS Flask-WTF also checks the Referer, which our policy lets a browser send.
+        headers={"Referer": "https://localhost/accounts/login"},
+    )
+    assert response.status_code == 302
+    [cookie] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("session=")]
+    return cookie
+
+
+def test_the_session_cookie_is_httponly_and_same_site(app):
+    """Can no script read the session cookie, and does no other site's form carry it?"""
+    cookie = session_set_cookie(app)
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # `flask run` on http://127.0.0.1 must still log in
+
+
+def test_the_production_entry_point_makes_the_cookie_secure(monkeypatch, database_url):
+    """Served as wsgi.py serves it (ACADEMY_SESSION_COOKIE_SECURE=true), is the cookie Secure?"""
+    monkeypatch.setenv("ACADEMY_SESSION_COOKIE_SECURE", "true")
+    app = create_app(app_settings(database_url))
+    assert "Secure" in session_set_cookie(app)
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    release(app)
+
+
+def test_wsgi_defaults_to_a_secure_cookie(monkeypatch, tmp_path):
+    """Does importing wsgi.py turn Secure on unless the environment says otherwise?"""
+    import importlib
+    import sys
+
+    monkeypatch.delenv("ACADEMY_SESSION_COOKIE_SECURE", raising=False)
+    monkeypatch.setenv("ACADEMY_DATABASE_URL", f"sqlite:///{tmp_path / 'academy.db'}")
+    monkeypatch.setenv("ACADEMY_SECRET_KEY", "test secret key")
+    monkeypatch.delitem(sys.modules, "wsgi", raising=False)
+    monkeypatch.setitem(sys.modules, "numpy", sys.modules.get("numpy"))
+    wsgi = importlib.import_module("wsgi")
+    assert wsgi.app.config["SESSION_COOKIE_SECURE"] is True
+    monkeypatch.delitem(sys.modules, "wsgi")
+    monkeypatch.setenv("ACADEMY_SESSION_COOKIE_SECURE", "false")
+    assert importlib.import_module("wsgi").app.config["SESSION_COOKIE_SECURE"] is False
+
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/ld\+json)[^>]*>", re.I)
+HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.I)
+STYLE_ATTRIBUTE = re.compile(r"<[^>]*\sstyle\s*=", re.I)
+JAVASCRIPT_URL = re.compile(r"(href|src|action)\s*=\s*[\"']?\s*javascript:", re.I)
+
+
+@pytest.mark.parametrize(
+    "path", sorted(TEMPLATES.rglob("*.html")), ids=lambda p: str(p.relative_to(TEMPLATES))
+)
+def test_no_template_holds_inline_script_or_style(path):
+    """Would the policy block anything a template writes? (Inline code, handlers, style="".)"""
+    text = path.read_text()
+    for pattern in (INLINE_SCRIPT, HANDLER, STYLE_ATTRIBUTE, JAVASCRIPT_URL):
+        found = pattern.search(text)
+        assert found is None, f"{path.name}: {found.group(0)[:80]!r} needs the policy relaxed"
