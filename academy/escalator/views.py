@@ -66,3 +66,9 @@ def level(level_key: str):
         offerings=suggestions(level.key, user, limit=12),
         above_offerings=suggestions(above.key, user, limit=4) if above else [],
     )
+
+
+@bp.get("/accessibility")
+def accessibility():
+    """The accessibility statement: how accessible the Academy is, what we test, how to report."""
+    return render_template("escalator/accessibility.html")

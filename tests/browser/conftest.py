@@ -59,16 +59,25 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     if not findings:
         return
     terminalreporter.section("axe-core accessibility findings (all impacts)")
+    impacts = {"critical": 0, "serious": 0, "moderate": 0, "minor": 0}
     for name, found in findings.items():
         violations = ", ".join(
             f"{v['id']} ({v['impact']}, {len(v['nodes'])} element{'s' * (len(v['nodes']) != 1)})"
             for v in found["violations"]
         )
-        terminalreporter.write_line(f"{name}: violations: {violations or 'none'}")
+        for violation in found["violations"]:
+            impacts[violation["impact"]] = impacts.get(violation["impact"], 0) + 1
+        where = f"{name} ({found.get('path', '?')}, as {found.get('role', '?')})"
+        terminalreporter.write_line(f"{where}: violations: {violations or 'none'}")
         # axe lists one example element for these; each needs a person to check it.
         review = ", ".join(f"{v['id']} ({v['impact']})" for v in found["needs review"])
         if review:
             terminalreporter.write_line(f"{name}: needs review by hand: {review}")
+    roles = sorted({found.get("role", "?") for found in findings.values()})
+    terminalreporter.write_line(
+        f"{len(findings)} page states, seen as {', '.join(roles)}; violations by impact: "
+        + ", ".join(f"{impact} {count}" for impact, count in impacts.items())
+    )
 
 
 @pytest.fixture(scope="session")

@@ -513,7 +513,7 @@ def test_changing_confirmed_hours_needs_the_tick(app, client, auth, world):
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'id="understand_unconfirm-error"' in page
-    assert 'href="#understand_unconfirm"' in page  # in the error summary
+    assert 'href="#understand_unconfirm-1"' in page  # the error summary links to its first box
     state = entry_of(app, world["entry"])
     assert (state["confirmation_status"], state["hours"], state["learning"]) == (
         "confirmed",
