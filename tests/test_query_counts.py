@@ -205,6 +205,8 @@ PAGES = [
     Page("/api/v1/offerings/<slug>", "/api/v1/offerings/{offer}", None, 5),
     Page("/api/v1/levels", "/api/v1/levels", None, 1),
     Page("/api/v1/providers", "/api/v1/providers", None, 2),
+    Page("/api/v1/openapi.json", "/api/v1/openapi.json", None, 1),
+    Page("/accessibility", "/accessibility", None, 0),
     Page("/verify/", "/verify/", None, 0),
     Page("/verify/<code>", "/verify/{code}", None, 1),
     Page("/shared/<path:token>", "/shared/{token}", None, 5),
@@ -213,6 +215,7 @@ PAGES = [
     Page("/accounts/register", "/accounts/register", None, 0),
     Page("/accounts/login", "/accounts/login", None, 0),
     Page("/accounts/profile", "/accounts/profile", "sam", 3),
+    Page("/accounts/password", "/accounts/password", "sam", 2),
     Page("/accounts/data.json", "/accounts/data.json", "sam", 13),
     Page("/accounts/delete", "/accounts/delete", "sam", 4),
     # A learner's portfolio.
