@@ -70,7 +70,8 @@ def member_required(view):
 def page_number() -> int:
     """The ?page= number, 1 if missing or nonsense."""
     value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 100000 else 1
+    # isdecimal, not isdigit: int() refuses digits such as "²" that isdigit() accepts.
+    return int(value) if value.isdecimal() and 0 < int(value) < 100000 else 1
 
 
 @bp.get("/")

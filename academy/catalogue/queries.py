@@ -19,6 +19,8 @@ OFFERING_PAGE_LOADS = (
 
 def get_offering_for_page(slug: str, *, published_only: bool = True) -> Offering:
     """The offering with this slug (published, unless told), with what its page shows; or 404."""
+    if "\x00" in slug:  # no slug holds one, and PostgreSQL cannot compare text that does
+        abort(404)
     query = select(Offering).where(Offering.slug == slug).options(*OFFERING_PAGE_LOADS)
     if published_only:
         query = query.where(Offering.status == "published")

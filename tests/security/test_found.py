@@ -34,3 +34,14 @@ def test_asking_again_after_a_decline_reaches_the_provider(module_app, world, cl
         again = db.session.get(PortfolioEntry, entry)
         assert again.confirmation_status == "requested"
         assert again.confirmation_provider_id is not None
+
+
+def test_a_page_number_in_other_digits_is_page_one(world, clients):
+    """Is ?page=² on a provider's requests page 1, not a 500? (isdigit() accepted it, int() not)."""
+    response = clients["member"].get(f"/provide/providers/{world['p']}/confirmations?page=²")
+    assert response.status_code == 200
+
+
+def test_a_nul_in_the_offer_to_record_from_is_a_404(clients):
+    """Is ?offering=%00 on the new-entry page a 404, not a 500 on PostgreSQL?"""
+    assert clients["learner"].get("/portfolio/entries/new?offering=%00").status_code == 404
