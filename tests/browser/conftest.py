@@ -124,11 +124,31 @@ def live_server(app) -> Iterator[str]:
         thread.join(timeout=10)
 
 
+def watch_for_blocked_content(tab) -> list[str]:
+    """A list that fills with each thing the page's Content-Security-Policy blocks."""
+    blocked: list[str] = []
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text:
+            blocked.append(f"{tab.url}: {message.text}")
+
+    tab.on("console", on_console)
+    return blocked
+
+
 @pytest.fixture
 def page(browser):
-    """A fresh browser context (no cookies) and page for one test."""
+    """A fresh browser context (no cookies) and page for one test.
+
+    Every page the test opens is watched for what the Content-Security-Policy
+    blocked (Chromium reports it on the console): a blocked script, style or
+    image means a page that looks or works differently for real visitors, so it
+    fails the test. Pages the test writes itself (`set_content`) have no policy.
+    """
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(TIMEOUT_MS)
     tab = context.new_page()
+    blocked = watch_for_blocked_content(tab)
     yield tab
     context.close()
+    assert not blocked, "the Content-Security-Policy blocked something:\n" + "\n".join(blocked)
