@@ -34,7 +34,7 @@ from sqlalchemy import delete, event, insert, select, text
 
 from academy import create_app
 from academy.accounts.models import User
-from academy.accounts.operations import find_user, register_user
+from academy.accounts.operations import find_user, register_user, start_login_session
 from academy.catalogue.models import Offering
 from academy.extensions import db
 from academy.portfolios.models import PortfolioEntry
@@ -159,16 +159,25 @@ class PortfolioReport:
     load: tuple[float, float, float]
 
 
+def logged_in_client(app, user_id: int):
+    """A test client holding a real login session of the learner's (as if logged in)."""
+    with app.app_context():
+        token = start_login_session(db.session.get(User, user_id))
+        db.session.commit()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = token
+        session["_fresh"] = True
+    return client
+
+
 def time_requests(
     url: str, user_id: int, *, repeat: int, warmup: int, log: Log
 ) -> dict[str, Timing]:
     """Time the page and each export, round-robin, logged in as the learner."""
     app = create_app(bench_settings(url))
     settle(app)  # as gunicorn.conf.py does in every worker
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
+    client = logged_in_client(app, user_id)
     with app.app_context():
         engine = db.engine
     statements = {"n": 0}

@@ -35,7 +35,7 @@ from academy.portfolios.records import issued_records_of
 from academy.timeutil import today
 from academy.warmup import settle
 from bench.generate import OUT_DIR, bench_settings, fresh_database, sqlalchemy_postgres_url
-from bench.portfolio import Timing, entry_rows
+from bench.portfolio import Timing, entry_rows, logged_in_client
 from bench.search import BenchmarkError
 
 ENTRIES = 200
@@ -74,10 +74,7 @@ def time_records(url: str, user_id: int, *, repeat: int, log: Log) -> RecordsRep
     """Time PDF records and /verify/ for one database."""
     app = create_app({**bench_settings(url), "RATELIMIT_ENABLED": False})
     settle(app)
-    learner = app.test_client()
-    with learner.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
+    learner = logged_in_client(app, user_id)
     timings = {name: Timing() for name in TARGETS}
     body = b""
     pages = {}
