@@ -93,7 +93,7 @@ class SoakReport:
     samples: list[Sample]
     peaks: dict[int, int]  # pid -> VmHWM kB at the end
     cpu: dict[int, float]  # pid -> CPU seconds at the end
-    wrk: dict[str, float]  # wrk's "result" values
+    wrk: dict[str, float]  # wrk's "result" values, and soak.lua's "pooled" ones
     kinds: dict[str, dict[str, float]]  # kind -> requests, bad, p50, p90, p99, max (ms)
     failures: list[str]
     wrk_cpu: float
@@ -229,6 +229,12 @@ def run_wrk(server: Server, plan: Path, lines: int, seconds: int, connections: i
         requests, bad, *micro = map(float, numbers)
         kinds[kind] = {"requests": requests, "bad": bad} | {
             name: us / 1000 for name, us in zip(("p50", "p90", "p99", "max"), micro, strict=True)
+        }
+    pooled = re.search(r"^pooled (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)$", text, re.M)
+    if pooled:
+        names = ("requests", "p50_us", "p90_us", "p99_us", "max_us", "mean_us")
+        values |= {
+            f"pooled_{name}": float(n) for name, n in zip(names, pooled.groups(), strict=True)
         }
     failures = re.findall(r"^failure (.+)$", text, re.MULTILINE)
     return values, kinds, failures, samples, wrk_cpu

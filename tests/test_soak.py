@@ -20,6 +20,7 @@ WRK = {
     "latency_p90_us": 2000,
     "latency_p99_us": 3000,
     "latency_max_us": 4000,
+    "latency_mean_us": 1500,
 }
 
 

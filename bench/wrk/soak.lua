@@ -130,6 +130,7 @@ function done(summary, latency, requests)
          end
       end
    end
+   local pooled, sum = {}, 0
    for kind, n in pairs(all_counts) do
       local sorted = all_samples[kind] or {}
       table.sort(sorted)
@@ -137,7 +138,17 @@ function done(summary, latency, requests)
          "kind %s %d %d %.0f %.0f %.0f %.0f\n", kind, n, all_bad[kind] or 0,
          percentile(sorted, 50), percentile(sorted, 90), percentile(sorted, 99),
          sorted[#sorted] or 0))
+      for _, value in ipairs(sorted) do
+         pooled[#pooled + 1] = value
+         sum = sum + value
+      end
    end
+   -- Every kind together, timed the same way, beside wrk's own figures.
+   table.sort(pooled)
+   io.write(string.format(
+      "pooled %d %.0f %.0f %.0f %.0f %.1f\n", #pooled, percentile(pooled, 50),
+      percentile(pooled, 90), percentile(pooled, 99), pooled[#pooled] or 0,
+      #pooled > 0 and sum / #pooled or 0))
    for key, n in pairs(all_failures) do
       io.write(string.format("failure %d %s\n", n, key))
    end
