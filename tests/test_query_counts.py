@@ -216,7 +216,7 @@ PAGES = [
     Page("/accounts/login", "/accounts/login", None, 0),
     Page("/accounts/profile", "/accounts/profile", "sam", 3),
     Page("/accounts/password", "/accounts/password", "sam", 2),
-    Page("/accounts/data.json", "/accounts/data.json", "sam", 13),
+    Page("/accounts/data.json", "/accounts/data.json", "sam", 14),
     Page("/accounts/delete", "/accounts/delete", "sam", 4),
     # A learner's portfolio.
     Page("/portfolio/", "/portfolio/", "sam", 12),

@@ -18,7 +18,7 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired, ValidationError
 
 from academy.accounts import bp
-from academy.accounts.models import User
+from academy.accounts.models import LoginSession, User
 from academy.catalogue.models import AuditEvent, Provider, ProviderMember
 from academy.escalator.position import position_of
 from academy.extensions import db, limiter
@@ -80,7 +80,8 @@ def account_record(user: User) -> dict:
             "Everything the Relational Learning Academy holds about you: your account (not your "
             "password, which is stored only as a salted hash), the organisations you belong to, "
             "what you did on their listings, your record profiles, the records you issued, "
-            "your share links (never the links themselves, which are not kept) and your portfolio."
+            "your share links (never the links themselves, which are not kept), when each of "
+            "your log-ins still open began, and your portfolio."
         ),
         "account": {
             "id": user.id,
@@ -133,7 +134,7 @@ def account_record(user: User) -> dict:
 
 
 def records_held(user: User) -> dict:
-    """A learner's record profiles, issued records and share links, as plain data."""
+    """A learner's record profiles, issued records, share links and open log-ins, as data."""
 
     def day(value):
         return value.isoformat() if value else None
@@ -175,6 +176,10 @@ def records_held(user: User) -> dict:
                 "last_opened_at": iso_utc(link.last_opened_at),
             }
             for link in owned(ShareLink)
+        ],
+        # Only when each began: the token is in the browser's cookie, never here.
+        "login_sessions": [
+            {"started_at": iso_utc(login.created_at)} for login in owned(LoginSession)
         ],
     }
 

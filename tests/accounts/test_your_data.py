@@ -106,6 +106,8 @@ def test_the_download_holds_everything_but_the_password(app, client, auth, peopl
     titles = {entry["title"] for entry in record["portfolio"]["entries"]}
     assert titles == {"Sam's awareness day", "Sam's reading"}
     assert "Alex" not in body
+    [login] = record["login_sessions"]  # this one, by when it began, and no token
+    assert login["started_at"].startswith(today().isoformat()) and set(login) == {"started_at"}
 
 
 def test_the_download_quotes_formula_text_once(app, client, auth, people):
