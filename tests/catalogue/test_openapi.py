@@ -7,19 +7,17 @@ operation inside the one test that asked for the fixture (as subtests), and
 on PostgreSQL the app's teardown (conftest's `release`) empties the database
 once, after the last operation.
 
-ACADEMY_FUZZ_EXAMPLES raises the number of generated requests per operation.
+ACADEMY_FUZZ_EXAMPLES raises the number of generated requests (see tests/fuzzing.py).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 
 import jsonschema_rs
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -29,7 +27,8 @@ from schemathesis.specs.openapi.checks import (
 )
 from schemathesis.specs.openapi.definitions import OPENAPI_31
 
-EXAMPLES = int(os.environ.get("ACADEMY_FUZZ_EXAMPLES", "60"))
+from tests.fuzzing import fuzz_settings
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -60,11 +59,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@fuzz_settings(60)
 def test_every_operation_answers_as_its_document_says(case):
     """No server error; every status, content type, header and body is the documented one."""
     case.call_and_validate(checks=CHECKS)
