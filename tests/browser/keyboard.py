@@ -20,11 +20,11 @@ FOCUS_STATE = """() => {
         && !clear(style.outlineColor);
     const shadow = style.boxShadow !== 'none';
     const box = e.getBoundingClientRect();
+    // On screen: wholly, or (a tall text box scrolled to its caret) at least 16 pixels of it.
+    const seen = (low, high, size) => Math.min(high, size) - Math.max(low, 0);
     const onScreen = box.width > 0 && box.height > 0
-        && box.left >= -1 && box.right <= innerWidth + 1
-        && (box.height > innerHeight
-            ? box.top < innerHeight && box.bottom > 0
-            : box.top >= -1 && box.bottom <= innerHeight + 1);
+        && seen(box.left, box.right, innerWidth) >= Math.min(box.width, 16) - 1
+        && seen(box.top, box.bottom, innerHeight) >= Math.min(box.height, 16) - 1;
     return {
         element: e.outerHTML.slice(0, 160),
         indicator: outline || shadow,
@@ -72,9 +72,16 @@ def tab_to(page: Page, target: Locator, *, limit: int = 60, backwards: bool = Fa
     )
 
 
+def press_enter_and_wait(page: Page) -> None:
+    """Press Enter on a link, button or field whose form goes to a new page; wait for that page."""
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
 def type_into(page: Page, target: Locator, text: str, *, limit: int = 60) -> None:
-    """Tab to a field and type into it."""
+    """Tab to a field and type into it, in place of anything it held."""
     tab_to(page, target, limit=limit)
+    page.keyboard.press("Control+A")  # replace what is there, as a person selecting it would
     page.keyboard.type(text)
 
 
