@@ -11,11 +11,12 @@ learner's cookie, for --duration seconds (300).
 
 Meanwhile the master's and every worker's resident memory (VmRSS) is read every
 two seconds. The first fifth of the run, at most 30 s, is warm-up (kept pages
-fill, first-time searches are memoised); memory is flat when the median of the
-last minute is within FLAT_MB of the median of the first minute after warm-up
-(windows shrink for short runs). The run fails on any response but a 200, any
-socket error or timeout, a worker that died or was replaced, an alarming line in
-gunicorn's log, or memory that is not flat. The report goes to stdout and to
+fill, first-time searches are memoised); memory is flat when no process's median
+over the last minute is more than FLAT_MB (5 MB) above its median over the first
+minute after warm-up (windows shrink for short runs; bench/soak_report.py). The
+run fails on any response but a 200, any socket error or timeout, a worker that
+died or was replaced, an alarming line in gunicorn's log, or memory that is not
+flat. The report goes to stdout and to
 bench/out/soak-<database>.txt, the samples to bench/out/soak-<database>-memory.csv.
 """
 
@@ -28,13 +29,13 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from time import monotonic, sleep
 
 from bench.generate import OUT_DIR, Prepared, prepare_postgres, prepare_sqlite
 from bench.load import (
     CONNECTIONS,
+    DEFAULT_POSTGRES,
     ENV_POSTGRES,
     TROUBLE,
     WRK_TIMEOUT,
@@ -43,7 +44,7 @@ from bench.load import (
     read_worker,
     wrk_results,
 )
-from bench.soak_report import format_report, memory_csv
+from bench.soak_report import SAMPLE_SECONDS, Sample, SoakReport, format_report, memory_csv
 from bench.soak_traffic import OFFERS as OFFER_COUNT
 from bench.soak_traffic import (
     build_plan,
@@ -54,119 +55,12 @@ from bench.soak_traffic import (
 )
 
 SCRIPT = Path(__file__).resolve().parent / "wrk" / "soak.lua"
-DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/bench_academy"
 #: Seconds of traffic (one wrk run).
 DURATION = 300
 #: Learners logged in, whose pages the plan asks for.
 LEARNERS = 200
-#: Seconds between memory readings.
-SAMPLE_SECONDS = 2.0
-#: The most a process's median may grow from the first minute after warm-up to the last.
-FLAT_MB = 5.0
 
 Log = Callable[[str], None]
-
-
-@dataclass
-class Sample:
-    """One reading: seconds since wrk started, and VmRSS in kB by pid."""
-
-    at: float
-    rss_kb: dict[int, int]
-
-
-@dataclass
-class SoakReport:
-    """Everything one database's soak report shows."""
-
-    prepared: Prepared
-    settings: dict[str, str]
-    workers: int
-    connections: int
-    duration: int
-    learners: int
-    plan_lines: int
-    load: tuple[float, float, float]
-    master: int
-    ready: dict[int, int]  # worker pid -> VmRSS kB once ready, before any request
-    master_ready: int | None  # the master's VmRSS kB then
-    samples: list[Sample]
-    peaks: dict[int, int]  # pid -> VmHWM kB at the end
-    cpu: dict[int, float]  # pid -> CPU seconds at the end
-    wrk: dict[str, float]  # wrk's "result" values, and soak.lua's "pooled" ones
-    kinds: dict[str, dict[str, float]]  # kind -> requests, bad, p50, p90, p99, max (ms)
-    failures: list[str]
-    wrk_cpu: float
-    replaced: list[int]
-    exit_code: int | None
-    trouble: list[str] = field(default_factory=list)
-
-    @property
-    def warmup(self) -> float:
-        """Seconds of warm-up at the start: a fifth of the run, at most 30."""
-        return min(30.0, self.duration / 5)
-
-    @property
-    def window(self) -> float:
-        """Seconds in each memory window: a minute, or a third of what follows warm-up."""
-        return min(60.0, (self.duration - self.warmup) / 3)
-
-    def series(self, pid: int) -> list[tuple[float, float]]:
-        """(seconds, MB) of one process."""
-        return [(s.at, s.rss_kb[pid] / 1024) for s in self.samples if pid in s.rss_kb]
-
-    def windows(self, pid: int) -> tuple[list[float], list[float]]:
-        """MB in the first window after warm-up, and in the last window of the run."""
-        points = self.series(pid)
-        first = [mb for at, mb in points if self.warmup <= at < self.warmup + self.window]
-        last = [mb for at, mb in points if at >= self.duration - self.window]
-        return first, last
-
-    @property
-    def processes(self) -> list[int]:
-        """The master, then the workers, by pid."""
-        return [self.master, *sorted(self.ready)]
-
-    @property
-    def requests(self) -> int:
-        """Requests wrk completed."""
-        return int(self.wrk["requests"])
-
-    @property
-    def seconds(self) -> float:
-        """wrk's own duration of the run."""
-        return self.wrk["duration_us"] / 1e6
-
-    def socket_errors(self) -> dict[str, int]:
-        """wrk's connect, read, write and timeout errors."""
-        names = ("connect", "read", "write", "timeout")
-        return {name: int(self.wrk.get(f"error_{name}", 0)) for name in names}
-
-    def problems(self) -> list[str]:
-        """Everything that fails the soak, in words."""
-        from bench.soak_report import growth
-
-        found = [f"{n:,} socket {kind} errors" for kind, n in self.socket_errors().items() if n]
-        found += [
-            f"{int(k['bad']):,} {name} responses were not 200"
-            for name, k in self.kinds.items()
-            if k["bad"]
-        ]
-        if not self.requests:
-            found.append("no request completed")
-        for pid in self.processes:
-            grew = growth(self, pid)
-            if grew is None:
-                found.append(f"pid {pid}: too few memory readings to judge")
-            elif grew > FLAT_MB:
-                found.append(f"pid {pid}: memory grew {grew:.1f} MB (at most {FLAT_MB:.0f})")
-        if self.replaced:
-            found.append(f"worker(s) died or were replaced: {', '.join(map(str, self.replaced))}")
-        if self.exit_code not in (0, None):
-            found.append(f"gunicorn exited with code {self.exit_code} on SIGTERM")
-        if self.trouble:
-            found.append(f"{len(self.trouble)} alarming line(s) in gunicorn's log")
-        return found
 
 
 def server_env(learners: int) -> dict[str, str]:

@@ -1,18 +1,122 @@
-"""The soak's table (bench/soak.py), its memory samples as CSV, and its summary rows."""
+"""The soak's report (bench/soak.py): what it measured, the verdict on memory, the table,
+the memory samples as CSV, and its rows in the summary."""
 
 from __future__ import annotations
 
 import os
 import platform
+from dataclasses import dataclass, field
 from statistics import median
-from typing import TYPE_CHECKING
 
+from bench.generate import Prepared
 from bench.search import shown_url
 from bench.soak_traffic import LABELS, MIX
 from bench.summary import Summary
 
-if TYPE_CHECKING:
-    from bench.soak import SoakReport
+#: Seconds between memory readings.
+SAMPLE_SECONDS = 2.0
+#: The most a process's median may grow from the first minute after warm-up to the last.
+FLAT_MB = 5.0
+
+
+@dataclass
+class Sample:
+    """One reading: seconds since wrk started, and VmRSS in kB by pid."""
+
+    at: float
+    rss_kb: dict[int, int]
+
+
+@dataclass
+class SoakReport:
+    """Everything one database's soak report shows."""
+
+    prepared: Prepared
+    settings: dict[str, str]
+    workers: int
+    connections: int
+    duration: int
+    learners: int
+    plan_lines: int
+    load: tuple[float, float, float]
+    master: int
+    ready: dict[int, int]  # worker pid -> VmRSS kB once ready, before any request
+    master_ready: int | None  # the master's VmRSS kB then
+    samples: list[Sample]
+    peaks: dict[int, int]  # pid -> VmHWM kB at the end
+    cpu: dict[int, float]  # pid -> CPU seconds at the end
+    wrk: dict[str, float]  # wrk's "result" values, and soak.lua's "pooled" ones
+    kinds: dict[str, dict[str, float]]  # kind -> requests, bad, p50, p90, p99, max (ms)
+    failures: list[str]
+    wrk_cpu: float
+    replaced: list[int]
+    exit_code: int | None
+    trouble: list[str] = field(default_factory=list)
+
+    @property
+    def warmup(self) -> float:
+        """Seconds of warm-up at the start: a fifth of the run, at most 30."""
+        return min(30.0, self.duration / 5)
+
+    @property
+    def window(self) -> float:
+        """Seconds in each memory window: a minute, or a third of what follows warm-up."""
+        return min(60.0, (self.duration - self.warmup) / 3)
+
+    def series(self, pid: int) -> list[tuple[float, float]]:
+        """(seconds, MB) of one process."""
+        return [(s.at, s.rss_kb[pid] / 1024) for s in self.samples if pid in s.rss_kb]
+
+    def windows(self, pid: int) -> tuple[list[float], list[float]]:
+        """MB in the first window after warm-up, and in the last window of the run."""
+        points = self.series(pid)
+        first = [mb for at, mb in points if self.warmup <= at < self.warmup + self.window]
+        last = [mb for at, mb in points if at >= self.duration - self.window]
+        return first, last
+
+    @property
+    def processes(self) -> list[int]:
+        """The master, then the workers, by pid."""
+        return [self.master, *sorted(self.ready)]
+
+    @property
+    def requests(self) -> int:
+        """Requests wrk completed."""
+        return int(self.wrk["requests"])
+
+    @property
+    def seconds(self) -> float:
+        """wrk's own duration of the run."""
+        return self.wrk["duration_us"] / 1e6
+
+    def socket_errors(self) -> dict[str, int]:
+        """wrk's connect, read, write and timeout errors."""
+        names = ("connect", "read", "write", "timeout")
+        return {name: int(self.wrk.get(f"error_{name}", 0)) for name in names}
+
+    def problems(self) -> list[str]:
+        """Everything that fails the soak, in words."""
+        found = [f"{n:,} socket {kind} errors" for kind, n in self.socket_errors().items() if n]
+        found += [
+            f"{int(k['bad']):,} {name} responses were not 200"
+            for name, k in self.kinds.items()
+            if k["bad"]
+        ]
+        if not self.requests:
+            found.append("no request completed")
+        for pid in self.processes:
+            grew = growth(self, pid)
+            if grew is None:
+                found.append(f"pid {pid}: too few memory readings to judge")
+            elif grew > FLAT_MB:
+                found.append(f"pid {pid}: memory grew {grew:.1f} MB (at most {FLAT_MB:.0f})")
+        if self.replaced:
+            found.append(f"worker(s) died or were replaced: {', '.join(map(str, self.replaced))}")
+        if self.exit_code not in (0, None):
+            found.append(f"gunicorn exited with code {self.exit_code} on SIGTERM")
+        if self.trouble:
+            found.append(f"{len(self.trouble)} alarming line(s) in gunicorn's log")
+        return found
 
 
 def growth(report: SoakReport, pid: int) -> float | None:
@@ -44,8 +148,6 @@ def after_warmup(report: SoakReport, pid: int) -> float | None:
 def leak_caught(report: SoakReport) -> float:
     """Bytes a request that, leaked by every request, would grow a worker by FLAT_MB
     between the two windows' midpoints."""
-    from bench.soak import FLAT_MB
-
     per_worker = report.requests / report.seconds / max(report.workers, 1)
     between = report.duration - report.warmup - report.window
     return FLAT_MB * 1024 * 1024 / max(per_worker * between, 1)
@@ -53,8 +155,6 @@ def leak_caught(report: SoakReport) -> float:
 
 def format_report(report: SoakReport) -> str:
     """One plain-text report for one database."""
-    from bench.soak import FLAT_MB, SAMPLE_SECONDS
-
     prepared, settings = report.prepared, report.settings
     counts = prepared.counts
     load = ", ".join(f"{value:.1f}" for value in report.load)
@@ -188,8 +288,6 @@ def memory_csv(report: SoakReport) -> str:
 
 def summarise(summary: Summary, report: SoakReport) -> None:
     """The soak's rows in `make bench`'s summary table."""
-    from bench.soak import FLAT_MB
-
     label = report.prepared.label
     section = (
         f"Soak: {report.duration} s of mixed traffic, {report.learners} learners logged in, "
@@ -228,8 +326,10 @@ def summarise(summary: Summary, report: SoakReport) -> None:
 
 
 def _mb(value: float | None) -> str:
+    """MB to one decimal place, or nothing."""
     return "" if value is None else f"{value:.1f}"
 
 
 def _signed(value: float | None, places: int = 1) -> str:
+    """A change with its sign, or nothing."""
     return "" if value is None else f"{value:+.{places}f}"

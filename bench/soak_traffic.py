@@ -134,6 +134,7 @@ def log_in(base: str, email: str) -> Learner:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
 
     def fetch(path: str, form: dict | None = None) -> tuple[str, str]:
+        """Where a GET (or a POST of form) ended, after redirects, and the page."""
         data = urlencode(form).encode() if form is not None else None
         try:
             with opener.open(base + path, data=data, timeout=60) as response:

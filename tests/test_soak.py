@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bench.generate import Prepared
-from bench.soak import FLAT_MB, Sample, SoakReport
-from bench.soak_report import format_report, growth, slope
+from bench.soak_report import FLAT_MB, Sample, SoakReport, format_report, growth, slope
 from bench.soak_traffic import LOGGED_IN, MIX, Learner, build_plan, within_pages
 
 MASTER, WORKER = 100, 101
@@ -96,6 +95,7 @@ def test_the_plan_sends_cookies_only_with_learners_pages_and_mixes_every_kind():
 
 def test_a_page_past_the_last_is_dropped_from_its_query():
     def get(path: str) -> tuple[int, bytes]:
+        """The API refuses page 5 of anything."""
         return (400 if "page=5" in path else 200), b""
 
     assert within_pages(get, ["q=soteria&page=5", "level=ground&page=2", "page=5"]) == [
