@@ -58,6 +58,7 @@ class Post:
     by: str | None = None
 
     def __post_init__(self):
+        """Each role's status by name; `by` defaults to the last role the route is for."""
         assert len(self.statuses) == len(ROLES), self.path
         self.expected = dict(zip(ROLES, self.statuses, strict=True))
         if self.by is None:

@@ -34,15 +34,8 @@ def fresh_app(database_template, tmp_path):
 
 def test_every_post_route_has_a_row(fresh_app):
     """Is every POST route in url_map in the table (a new one fails here until it has a row)?"""
-    covered = {endpoint_of(fresh_app, "POST", post.path.format_map(_Any())) for post in POSTS}
+    covered = {endpoint_of(fresh_app, "POST", post.path) for post in POSTS}
     assert covered == routes(fresh_app, "POST")
-
-
-class _Any(dict):
-    """Any value for a path's placeholders: 1 (a slug or an id both match it)."""
-
-    def __missing__(self, key):
-        return "1"
 
 
 @pytest.mark.parametrize("post", POSTS, ids=lambda post: post.id)
@@ -57,12 +50,12 @@ def test_each_role_gets_its_status_for_each_change(fresh_app, post):
     wrong = {}
     for role in order:
         client = clients[role]
-        before = snapshot(fresh_app)
+        before = None if post.succeeds(role) else snapshot(fresh_app)
         response = client.post(
             url, data={"csrf_token": token_for(client, role), **post.form(world)}
         )
         problem = check_status(response, post.expected[role], url)
-        if not post.succeeds(role) and snapshot(fresh_app) != before:
+        if before is not None and snapshot(fresh_app) != before:
             problem = f"{problem or response.status_code}; and the database changed"
         if problem:
             wrong[role] = problem

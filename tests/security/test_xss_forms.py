@@ -62,6 +62,7 @@ class Visit:
     """Read pages as the world's people, checking each for a run's values."""
 
     def __init__(self, clients: dict, values: dict[str, str]):
+        """Clients by role; the run's values by field name."""
         self.clients = clients
         self.values = values
         self.seen: set[str] = set()
@@ -93,6 +94,7 @@ class Visit:
 
 
 def _text(response) -> str:
+    """A response's body as text."""
     return response.get_data(as_text=True)
 
 

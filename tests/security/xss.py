@@ -129,6 +129,7 @@ class TagScan(HTMLParser):
     URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "srcdoc"}
 
     def __init__(self):
+        """Nothing found yet."""
         super().__init__(convert_charrefs=True)
         self.found: list[str] = []
         self.in_script = False
