@@ -109,6 +109,28 @@ def test_the_document_follows_the_reference_data_and_settings(app, client):
     assert list(facets["ee_value"]["properties"]) == ref.ee_values.keys
 
 
+def shape(document: dict, name: str):
+    """A validator for one of the document's component schemas."""
+    root = {"components": document["components"], "$ref": f"#/components/schemas/{name}"}
+    return jsonschema_rs.validator_for(root)
+
+
+def test_every_offering_answers_in_the_documented_shape(client, catalogue):
+    """Does each published offer (which schemathesis cannot guess) match OfferingDetail,
+    and each unpublished one get a 404 in the Error shape?"""
+    document = client.get("/api/v1/openapi.json").get_json()
+    detail, error = shape(document, "OfferingDetail"), shape(document, "Error")
+    for name, slug in catalogue.items():
+        response = client.get(f"/api/v1/offerings/{slug}")
+        if name in ("draft", "submitted", "withdrawn"):
+            assert response.status_code == 404
+            assert error.is_valid(response.get_json())
+        else:
+            assert response.status_code == 200
+            problems = [e.message for e in detail.iter_errors(response.get_json())]
+            assert problems == [], name
+
+
 def test_the_document_is_cached_like_the_rest_of_the_api(client):
     """Is it public for a minute with an ETag, and a 304 for a current copy?"""
     first = client.get("/api/v1/openapi.json")
