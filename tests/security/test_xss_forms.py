@@ -107,6 +107,12 @@ def values_for(form: type, number: int, payload: str, prefix: str = "") -> dict[
     }
 
 
+def issue_code(client) -> str:
+    """Download the portfolio as JSON, as a learner would; the code it is issued with."""
+    body = client.get("/portfolio/export.json").get_data(as_text=True)
+    return re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", body).group(0)
+
+
 def slug_from(response) -> str:
     """The offer's slug from a redirect to its provider page."""
     return urlsplit(response.headers["Location"]).path.split("/")[3]
@@ -132,11 +138,16 @@ def test_a_name_is_shown_escaped(module_app, world, clients, number, payload):
     visit.page("anon", f"/shared/{world['share_token']}", "name")
     visit.page("member", f"/provide/providers/{world['p']}/confirmations", "name")
     visit.page("member", f"/provide/providers/{world['p']}/confirmations/{world['asked']}", "name")
+    visit.page("anon", f"/verify/{issue_code(clients['learner'])}", "name")
+    visit.values["member"] = tagged(payload, f"xmember{number}name")  # a member's own name
+    visit.post("member", "/accounts/profile", {"name": visit.values["member"]})
+    visit.page("member", f"/provide/providers/{world['p']}/", "member")
+    visit.page("curator", f"/review/providers/{world['p']}", "member")
     again = module_app.test_client()
     form = {"email": "learner@example.org", "password": PASSWORD}
     visit.post(again, "/accounts/login", form, form_page="/accounts/login")
     visit.page(again, "/", "name")  # "You are logged in as <name>."
-    assert visit.seen == FREE[ProfileForm]
+    assert visit.seen == FREE[ProfileForm] | {"member"}
 
 
 @pytest.mark.parametrize(("number", "payload"), TRIES)
@@ -152,7 +163,11 @@ def test_a_portfolio_entry_is_shown_escaped(module_app, world, clients, number, 
     visit.page("learner", "/portfolio/", "title")
     visit.page("learner", "/portfolio/record", "title", "provider_name", "description")
     visit.page("anon", f"/shared/{world['share_token']}", "title", "provider_name")
+    visit.page("anon", f"/verify/{issue_code(clients['learner'])}", "title", "provider_name")
     assert visit.seen == FREE[EntryForm]
+
+    made = visit.post("learner", "/portfolio/entries/new", {**ENTRY_FIELDS, **values})
+    visit.page("learner", made.headers["Location"], "title")  # "“<title>” is in your portfolio."
 
 
 @pytest.mark.parametrize(("number", "payload"), TRIES)
