@@ -30,10 +30,15 @@ from academy.catalogue.import_reading import ParsedImport, read_import
 from academy.catalogue.importer import apply_import, check_import
 from academy.catalogue.models import Provider
 from academy.extensions import db
+from academy.locks import take_turns
 from academy.spreadsheets.pending import PendingUpload
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 pending_import = PendingUpload("provider_import")
+ALREADY_IMPORTED = (
+    "That upload has already been imported (from another tab or window). "
+    "Nothing was imported twice."
+)
 
 
 def approved_providers() -> list[Provider]:
@@ -116,10 +121,15 @@ def confirm_import():
     if provider is None:
         abort(404)
     provider = get_provider_for_member(provider.slug, approved=True)
+    take_turns(Provider, provider.id)  # two confirmations for one provider: one after the other
     try:
         parsed = ParsedImport.from_json(pending_import.rows_json(pending))
     except (ValueError, KeyError, TypeError):
+        done = pending_import.was_done(pending)
         pending_import.forget()
+        if done:  # confirmed a moment ago, in another tab or by a double click
+            flash(ALREADY_IMPORTED, "info")
+            return redirect(url_for("provide.dashboard"))
         flash("That upload has expired. Please upload the file again.", "error")
         return redirect(url_for("provide.import_offerings", provider=provider.slug))
     preview = check_import(provider, parsed)
@@ -147,7 +157,7 @@ def confirm_import():
             confirm=confirm,
             notice=again,
         ), 409
-    pending_import.forget()
+    pending_import.forget(done=True)
     flash(summary(counts, mode), "success")
     return redirect(url_for("provide.dashboard"))
 

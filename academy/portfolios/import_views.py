@@ -15,8 +15,10 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
+from academy.accounts.models import User
 from academy.catalogue.import_forms import ConfirmImportForm
 from academy.extensions import db
+from academy.locks import take_turns
 from academy.portfolios import bp
 from academy.portfolios.exports import XLSX_MIMETYPE
 from academy.portfolios.importer import ParsedLog, apply_log, check_log, read_log
@@ -24,6 +26,10 @@ from academy.portfolios.log_columns import MAX_ROWS, log_template
 from academy.spreadsheets.pending import PendingUpload
 
 pending_log = PendingUpload("portfolio_import")
+ALREADY_ADDED = (
+    "That upload has already been added to your portfolio (from another tab or window). "
+    "Nothing was added twice."
+)
 
 
 class LogUploadForm(FlaskForm):
@@ -89,9 +95,14 @@ def confirm_import():
     try:
         parsed = ParsedLog.from_json(pending_log.rows_json(pending))
     except (ValueError, KeyError, TypeError):
+        done = pending_log.was_done(pending)
         pending_log.forget()
+        if done:  # confirmed a moment ago, in another tab or by a double click
+            flash(ALREADY_ADDED, "info")
+            return redirect(url_for("portfolio.index"))
         flash("That upload has expired. Please upload the file again.", "error")
         return redirect(url_for("portfolio.import_log"))
+    take_turns(User, current_user.id)  # two confirmations at once: the second sees the first's
     preview = check_log(current_user, parsed)
     if preview.digest() != pending["digest"]:
         pending_log.update(digest=preview.digest())
@@ -104,7 +115,7 @@ def confirm_import():
         ), 409
     added = apply_log(current_user, preview)
     db.session.commit()
-    pending_log.forget()
+    pending_log.forget(done=True)
     skipped = preview.counts["already"]
     message = f"{added:,} activit{'y' if added == 1 else 'ies'} added to your portfolio."
     if skipped:

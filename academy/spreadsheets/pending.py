@@ -78,8 +78,20 @@ class PendingUpload:
         except OSError:
             return None
 
-    def forget(self) -> None:
-        """Remove the current user's waiting upload of this kind, if any."""
+    def forget(self, *, done: bool = False) -> None:
+        """Remove the current user's waiting upload of this kind, if any.
+
+        `done`: it was written. A mark stays (as long as uploads do), so a second
+        confirmation of it (a double click, another tab) can be told so.
+        """
         pending = session.pop(self.session_key, None)
         if pending and TOKEN.match(pending.get("token", "")):
-            (imports_folder() / pending["token"]).unlink(missing_ok=True)
+            path = imports_folder() / pending["token"]
+            if done:
+                path.with_name(path.name + ".done").touch()
+            path.unlink(missing_ok=True)
+
+    def was_done(self, pending: dict) -> bool:
+        """Whether the upload has gone because it was written (rather than expired)."""
+        token = pending.get("token", "")
+        return bool(TOKEN.match(token)) and (imports_folder() / f"{token}.done").exists()

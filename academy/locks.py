@@ -1,0 +1,33 @@
+"""Taking turns: two requests about to write the same thing run one after the other.
+
+Confirming an upload reads (what is already there), then writes (what is
+new). Two confirmations at once (a double click, two tabs, two members of one
+organisation) would both read before either wrote, and both write: every
+activity of a CPD log twice, or the second import of an offer failing on the
+unique reference. `take_turns` is called before the reading: the second
+request waits until the first has committed, then reads what it wrote, and
+its preview no longer matches what its person saw, so it is told so.
+"""
+
+from __future__ import annotations
+
+from flask_login import current_user
+from sqlalchemy import select, update
+
+from academy.accounts.models import User
+from academy.extensions import db
+
+
+def take_turns(model, key: int) -> None:
+    """Until this transaction ends, make others asking for the same row wait here.
+
+    PostgreSQL: `SELECT ... FOR UPDATE` on that row. SQLite has one writer at a
+    time for the whole file: a write that changes nothing (the current user's
+    id to itself; users have no triggers) starts the write transaction now, so
+    everything read after it is read inside that transaction.
+    """
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(model.id).where(model.id == key).with_for_update())
+        return
+    session.execute(update(User).where(User.id == current_user.id).values(id=User.id))
