@@ -241,19 +241,13 @@ def search_parameters(ref: Reference, config) -> list[dict]:
                 "that are; 0, false, no, off or blank do not filter.",
             )
         )
-    for name in ("starts_after", "starts_before"):
-        parameters.append(
-            query(
-                name,
-                {"type": "string", "format": "date"},
-                "Offers with a session starting on or "
-                + (
-                    "after this day (never before today)."
-                    if name == "starts_after"
-                    else "before this day; not earlier than starts_after."
-                ),
-            )
-        )
+    dates = {
+        "starts_after": "Offers with a session starting on or after this day (never before today).",
+        "starts_before": "Offers with a session starting on or before this day (not before "
+        "starts_after).",
+    }
+    for name, description in dates.items():
+        parameters.append(query(name, {"type": "string", "format": "date"}, description))
     parameters += [
         query(
             "sort",
