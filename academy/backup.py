@@ -33,9 +33,10 @@ from academy.config import PROJECT_ROOT
 
 POSTGRES_WAY = (
     "The database is PostgreSQL: back it up with pg_dump and put it back with pg_restore, "
-    'e.g. `pg_dump -Fc -f academy.dump "$ACADEMY_DATABASE_URL"`, then '
-    '`pg_restore --clean --if-exists -d "$ACADEMY_DATABASE_URL" academy.dump` and '
-    '`flask --app academy db upgrade`. See the README, "Backups".'
+    "e.g. `pg_dump -Fc -f academy.dump URL`, then "
+    "`pg_restore --clean --if-exists --no-owner -d URL academy.dump` and "
+    "`flask --app academy db upgrade` (URL: the database's postgresql:// address, "
+    'without "+psycopg"). See the README, "Backups".'
 )
 
 

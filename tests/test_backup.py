@@ -15,7 +15,8 @@ from flask_migrate import upgrade
 
 from academy import create_app
 from academy.backup import known_revisions
-from tests.conftest import app_settings, release
+from academy.extensions import db
+from tests.conftest import app_settings
 from tests.factories import gen_entry, gen_offering, gen_provider, gen_user
 
 
@@ -37,6 +38,13 @@ def live(sqlite_template, tmp_path):
     path.parent.mkdir()
     shutil.copyfile(sqlite_template, path)
     return path
+
+
+def release(app) -> None:
+    """Close an app's connections (conftest's would empty the suite's PostgreSQL too)."""
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def make_app(path):
