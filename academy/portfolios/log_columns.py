@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from academy.portfolios.rules import EARLIEST, MAX_HOURS, MAX_REFLECTION
+from academy.portfolios.rules import EARLIEST, MAX_HOURS, MAX_REFLECTION, latest_date
 from academy.reference import reference
 from academy.spreadsheets import (
     Choice,
@@ -39,7 +39,9 @@ REFLECTIVE = (
 def log_columns() -> list[Column]:
     """The Activities columns, with the headers of the portfolio's export."""
     ref = reference()
-    last_year = today().year + 1
+    # The cell takes any year a date within the rules' reach could fall in, and one
+    # more; the rules (academy/portfolios/rules.py) then say exactly how far is too far.
+    last_year = latest_date().year + 1
 
     def writing(header: str, name: str, help: str, width: int = 40) -> Column:
         return Column(
