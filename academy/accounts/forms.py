@@ -17,6 +17,21 @@ def vocabulary_choices(vocabulary, blank: str) -> list[tuple[str, str]]:
     return [("", blank), *((t.key, t.label) for t in vocabulary)]
 
 
+def password_fields(label: str, noun: str) -> tuple[PasswordField, PasswordField]:
+    """A password to choose (held to the rule) and the same typed again, named `noun`."""
+    password = PasswordField(
+        label, validators=[DataRequired(f"Enter a {noun}."), StrongPassword()], description=HINT
+    )
+    confirm = PasswordField(
+        f"Type the {noun} again",
+        validators=[
+            DataRequired(f"Type the {noun} again."),
+            EqualTo("password", f"The two {noun}s are not the same."),
+        ],
+    )
+    return password, confirm
+
+
 class OptionalSelectField(SelectField):
     """A select with a blank first choice meaning "not given" (None in the database)."""
 
@@ -76,18 +91,7 @@ class RegisterForm(ProfileFields, FlaskForm):
             Length(max=254),
         ],
     )
-    password = PasswordField(
-        "Create a password",
-        validators=[DataRequired("Enter a password."), StrongPassword()],
-        description=HINT,
-    )
-    confirm = PasswordField(
-        "Type the password again",
-        validators=[
-            DataRequired("Type the password again."),
-            EqualTo("password", "The two passwords are not the same."),
-        ],
-    )
+    password, confirm = password_fields("Create a password", "password")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -143,18 +147,7 @@ class ChangePasswordForm(FlaskForm):
         "Your current password",
         validators=[DataRequired("Enter your current password.")],
     )
-    password = PasswordField(
-        "New password",
-        validators=[DataRequired("Enter a new password."), StrongPassword()],
-        description=HINT,
-    )
-    confirm = PasswordField(
-        "Type the new password again",
-        validators=[
-            DataRequired("Type the new password again."),
-            EqualTo("password", "The two new passwords are not the same."),
-        ],
-    )
+    password, confirm = password_fields("New password", "new password")
 
     def password_owner(self) -> tuple[str | None, str | None]:
         """The email and name the new password must not be."""
