@@ -12,6 +12,7 @@ from flask import Flask, abort, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import UnicodeConverter
 
 from academy.collector import between_requests
 from academy.config import PROJECT_ROOT, Defaults
@@ -130,19 +131,28 @@ def register_middleware(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
+class SegmentConverter(UnicodeConverter):
+    """A part of an address (a slug, a level, a code) that never holds a NUL character."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00]")
+
+
 def register_input_checks(app: Flask) -> None:
     """Refuse a NUL character anywhere in a form, before any view runs.
 
     No person types one; PostgreSQL cannot store one in text (SQLite can), so
     without this a stray NUL would be a 500 on one database and not the other.
     (Queries are only read, never stored: search treats a NUL as plain text.)
-    A NUL in the path names no page (PostgreSQL cannot even look it up): a 404.
+    Nor does an address with a NUL in a slug, level or code match any page
+    (PostgreSQL could not even look it up): the routes' own 404. The one
+    `<path:...>` route, /shared/<token>, only ever hashes what it is given.
     """
+    app.url_map.converters["default"] = app.url_map.converters["string"] = SegmentConverter
 
     @app.before_request
     def refuse_nul_characters():
-        if "\x00" in request.path:
-            abort(404)
         if any("\x00" in value for _, value in request.form.items(multi=True)):
             abort(400, description=NUL_MESSAGE)
 
