@@ -230,10 +230,22 @@ def stage(path: Path, live: Path) -> Path:
                 "UPDATE catalogue_state SET version = ? WHERE id = 1",
                 (max(old or 0, restored) + 1,),
             )
-            staged.commit()
+        if _has_table(staged, "login_sessions"):
+            # A log-out or a new password since the backup must not come undone:
+            # everyone logs in again after a restore.
+            staged.execute("DELETE FROM login_sessions")
+        staged.commit()
     finally:
         staged.close()
     return staging
+
+
+def _has_table(connection: sqlite3.Connection, name: str) -> bool:
+    """Whether the database has a table of this name."""
+    found = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).fetchone()
+    return found is not None
 
 
 def _catalogue_version(connection: sqlite3.Connection) -> int | None:
@@ -278,7 +290,7 @@ def restore_command(path: Path, yes: bool) -> None:
             source.close()
     finally:
         staging.unlink(missing_ok=True)
-    click.echo(f"Restored {path} into {live}.")
+    click.echo(f"Restored {path} into {live}. Everyone must log in again.")
     if version is not None:
         click.echo(f"Catalogue version now {version}: every running server rebuilds its search.")
     if facts.revision != head:

@@ -11,10 +11,8 @@ its preview no longer matches what its person saw, so it is told so.
 
 from __future__ import annotations
 
-from flask_login import current_user
-from sqlalchemy import select, update
+from sqlalchemy import false, select, update
 
-from academy.accounts.models import User
 from academy.extensions import db
 
 
@@ -22,12 +20,12 @@ def take_turns(model, key: int) -> None:
     """Until this transaction ends, make others asking for the same row wait here.
 
     PostgreSQL: `SELECT ... FOR UPDATE` on that row. SQLite has one writer at a
-    time for the whole file: a write that changes nothing (the current user's
-    id to itself; users have no triggers) starts the write transaction now, so
-    everything read after it is read inside that transaction.
+    time for the whole file: an UPDATE that matches no row still takes the
+    write lock, so everything read after it is read inside the write
+    transaction (and it touches no row: no trigger, no foreign-key check).
     """
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(model.id).where(model.id == key).with_for_update())
         return
-    session.execute(update(User).where(User.id == current_user.id).values(id=User.id))
+    session.execute(update(model).where(false()).values(id=model.id))

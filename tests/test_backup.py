@@ -16,7 +16,7 @@ from flask_migrate import upgrade
 from academy import create_app
 from academy.backup import known_revisions
 from academy.extensions import db
-from tests.conftest import app_settings
+from tests.conftest import Auth, app_settings
 from tests.factories import gen_entry, gen_offering, gen_provider, gen_user
 
 
@@ -318,3 +318,26 @@ def test_both_commands_refuse_postgresql_pointing_to_pg_dump(tmp_path, command):
     assert result.exit_code != 0
     assert "pg_dump -Fc" in result.output and "pg_restore --clean --if-exists" in result.output
     assert not (tmp_path / "x.db").exists()
+
+
+def test_a_restore_does_not_bring_back_an_ended_session(server, live, tmp_path):
+    """Is a cookie logged out after the backup still worthless after restoring it? (Everyone
+    logs in again.)"""
+    with server.app_context():
+        gen_user("sam@example.org")
+    browser = server.test_client()
+    assert Auth(browser).login("sam@example.org").status_code == 302
+    copied = browser.get_cookie("session").value
+    backup = tmp_path / "with-a-session.db"
+    assert run(server, "backup", str(backup)).exit_code == 0
+    assert dump(backup)["login_sessions"], "the backup holds the open session"
+    Auth(browser).logout()
+
+    result = run(make_app(live), "restore", str(backup), "--yes")
+
+    assert result.exit_code == 0, result.output
+    assert "Everyone must log in again" in result.output
+    assert dump(live)["login_sessions"] == []
+    thief = server.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get("/accounts/profile").status_code == 302

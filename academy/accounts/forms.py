@@ -159,6 +159,9 @@ class ChangePasswordForm(FlaskForm):
             raise ValidationError("That is not your current password. Nothing has changed.")
 
     def validate_password(self, field) -> None:
-        """A new password, not the same one again."""
+        """A new password, not the same one again (unchecked after a wrong current password:
+        each check is a costly hash)."""
+        if self.current_password.errors:
+            return
         if field.data and current_user.check_password(field.data):
             raise ValidationError("That is the password you have now. Choose a new one.")

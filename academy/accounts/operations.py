@@ -67,18 +67,14 @@ def _token_sha256(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _oldest_live_session():
+def oldest_live_session():
     """When the oldest login session still in use began (LOGIN_SESSION_DAYS ago)."""
     return utcnow() - timedelta(days=current_app.config["LOGIN_SESSION_DAYS"])
 
 
 def start_login_session(user: User) -> str:
-    """Begin a login session for a user (forgetting their expired ones); returns its token."""
-    db.session.execute(
-        delete(LoginSession).where(
-            LoginSession.user_id == user.id, LoginSession.created_at <= _oldest_live_session()
-        )
-    )
+    """Begin a login session for a user (forgetting everyone's expired ones); returns its token."""
+    db.session.execute(delete(LoginSession).where(LoginSession.created_at <= oldest_live_session()))
     token = secrets.token_urlsafe(32)
     db.session.add(LoginSession(user_id=user.id, token_sha256=_token_sha256(token)))
     db.session.flush()
@@ -95,7 +91,7 @@ def user_for_login_token(token: str) -> User | None:
         .join(LoginSession)
         .where(
             LoginSession.token_sha256 == _token_sha256(token),
-            LoginSession.created_at > _oldest_live_session(),
+            LoginSession.created_at > oldest_live_session(),
         )
     )
     if user is not None:

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, ValidationError
 
 from academy.accounts import bp
 from academy.accounts.models import LoginSession, User
+from academy.accounts.operations import oldest_live_session
 from academy.catalogue.models import AuditEvent, Provider, ProviderMember
 from academy.escalator.position import position_of
 from academy.extensions import db, limiter
@@ -179,7 +180,9 @@ def records_held(user: User) -> dict:
         ],
         # Only when each began: the token is in the browser's cookie, never here.
         "login_sessions": [
-            {"started_at": iso_utc(login.created_at)} for login in owned(LoginSession)
+            {"started_at": iso_utc(login.created_at)}
+            for login in owned(LoginSession)
+            if login.created_at > oldest_live_session()
         ],
     }
 

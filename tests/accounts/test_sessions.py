@@ -113,6 +113,50 @@ def test_a_session_ends_by_itself_after_its_lifetime(app, client, auth, sam):
     assert len(sessions_of(app, sam)) == 1  # the expired one went
 
 
+def age_sessions(app, *, email: str | None = None) -> None:
+    """Make login sessions (everyone's, or one person's) older than their lifetime."""
+    days = app.config["LOGIN_SESSION_DAYS"]
+    with app.app_context():
+        query = update(LoginSession)
+        if email:
+            query = query.where(LoginSession.user_id == find_user(email).id)
+        db.session.execute(query.values(created_at=utcnow() - timedelta(days=days, minutes=1)))
+        db.session.commit()
+
+
+def test_anyones_expired_sessions_are_forgotten_at_the_next_log_in(app, client, auth, sam):
+    """Do the sessions of people who never come back stop piling up?"""
+    with app.app_context():
+        gen_user("gone@example.org")
+    submit(
+        app.test_client(), "/accounts/login", {"email": "gone@example.org", "password": PASSWORD}
+    )
+    auth.login(sam)
+    age_sessions(app)
+
+    auth.login(sam)
+
+    assert sessions_of(app, "gone@example.org") == []
+    assert len(sessions_of(app, sam)) == 1
+
+
+def test_the_data_download_lists_only_open_sessions(app, client, auth, sam):
+    """Does "your data" leave out a session that has ended by age but is not yet forgotten?"""
+    auth.login(sam)
+    days = app.config["LOGIN_SESSION_DAYS"]
+    with app.app_context():
+        old = utcnow() - timedelta(days=days, minutes=1)
+        db.session.add(
+            LoginSession(user_id=find_user(sam).id, token_sha256="0" * 64, created_at=old)
+        )
+        db.session.commit()
+    assert len(sessions_of(app, sam)) == 2
+
+    listed = client.get("/accounts/data.json").get_json()["login_sessions"]
+
+    assert len(listed) == 1
+
+
 def change(client, current=PASSWORD, new=NEW_PASSWORD, confirm=None):
     """Fill in the change-password form."""
     return submit(
