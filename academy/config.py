@@ -36,6 +36,9 @@ class Defaults:
     PROXY_COUNT = 0
     # Flask-Limiter: memory by default; redis://... shares counters.
     RATELIMIT_STORAGE_URL = "memory://"
+    # Always said: Flask-Limiter keeps one limiter per process and, where an app
+    # does not say, carries over the last app's choice (a test app's False).
+    RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
     REGISTER_RATE_LIMIT = "5 per minute; 20 per hour"
