@@ -153,3 +153,15 @@ def test_no_template_holds_inline_script_or_style(path):
     for pattern in (INLINE_SCRIPT, HANDLER, STYLE_ATTRIBUTE, JAVASCRIPT_URL):
         found = pattern.search(text)
         assert found is None, f"{path.name}: {found.group(0)[:80]!r} needs the policy relaxed"
+
+
+@pytest.mark.parametrize(
+    "path", sorted(TEMPLATES.rglob("*.html")), ids=lambda p: str(p.relative_to(TEMPLATES))
+)
+def test_no_page_with_the_log_out_form_withholds_its_referer(path):
+    """Over HTTPS a form is checked against its Referer: would a page's own referrer policy
+    make the log-out button in its header fail? (Pages on the site layout may say
+    same-origin; only pages without the layout, and so without forms, may say no-referrer.)"""
+    text = path.read_text()
+    if '{% extends "base.html" %}' in text:
+        assert 'content="no-referrer"' not in text
