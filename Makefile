@@ -24,7 +24,8 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@# Plain http on 127.0.0.1: the session cookie may not insist on HTTPS here.
+	ACADEMY_SESSION_COOKIE_SECURE=false $(FLASK) run --host $(HOST) --port $(PORT)
 
 ## test: install the dev extras, lint, and run the whole suite
 test: $(VENV)/.installed-dev lint

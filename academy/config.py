@@ -20,9 +20,9 @@ class Defaults:
     # None: IMPORT_MAX_BYTES and 64 KB more (worked out when the app is made).
     IMPORT_MAX_BYTES = 5 * 1024 * 1024
     MAX_CONTENT_LENGTH = None
-    # Secure (sent over HTTPS only) wherever wsgi.py serves the app, as in production;
-    # not under `flask run`, which serves plain http on 127.0.0.1.
-    SESSION_COOKIE_SECURE = False
+    # Sent over HTTPS only, however the app is served; `make run` turns it off for
+    # `flask run`, which serves plain http on 127.0.0.1.
+    SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

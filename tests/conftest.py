@@ -45,6 +45,7 @@ def app_settings(database_url: str, **extra) -> dict:
         "SECRET_KEY": "test secret key",
         "DATABASE_URL": database_url,
         "RATELIMIT_STORAGE_URL": "memory://",
+        "SESSION_COOKIE_SECURE": False,  # plain http, as under `make run`
         **extra,
     }
 

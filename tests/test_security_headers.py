@@ -105,37 +105,34 @@ def session_set_cookie(app) -> str:
     return cookie
 
 
-def test_the_session_cookie_is_httponly_and_same_site(app):
-    """Can no script read the session cookie, and does no other site's form carry it?"""
+def test_the_session_cookie_is_httponly_same_site_and_secure(database_url):
+    """Can no script read the session cookie, no other site's form carry it, and plain http
+    never see it? (Secure is the default, however the app is served.)"""
+    settings = app_settings(database_url)
+    del settings["SESSION_COOKIE_SECURE"]  # the tests' own plain-http setting
+    app = create_app(settings)
     cookie = session_set_cookie(app)
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    assert "Secure" not in cookie  # `flask run` on http://127.0.0.1 must still log in
-
-
-def test_the_production_entry_point_makes_the_cookie_secure(monkeypatch, database_url):
-    """Served as wsgi.py serves it (ACADEMY_SESSION_COOKIE_SECURE=true), is the cookie Secure?"""
-    monkeypatch.setenv("ACADEMY_SESSION_COOKIE_SECURE", "true")
-    app = create_app(app_settings(database_url))
-    assert "Secure" in session_set_cookie(app)
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     release(app)
 
 
-def test_wsgi_defaults_to_a_secure_cookie(monkeypatch, tmp_path):
-    """Does importing wsgi.py turn Secure on unless the environment says otherwise?"""
-    import importlib
-    import sys
-
-    monkeypatch.delenv("ACADEMY_SESSION_COOKIE_SECURE", raising=False)
-    monkeypatch.setenv("ACADEMY_DATABASE_URL", f"sqlite:///{tmp_path / 'academy.db'}")
-    monkeypatch.setenv("ACADEMY_SECRET_KEY", "test secret key")
-    monkeypatch.delitem(sys.modules, "wsgi", raising=False)
-    monkeypatch.setitem(sys.modules, "numpy", sys.modules.get("numpy"))
-    wsgi = importlib.import_module("wsgi")
-    assert wsgi.app.config["SESSION_COOKIE_SECURE"] is True
-    monkeypatch.delitem(sys.modules, "wsgi")
+def test_a_plain_http_server_can_turn_secure_off(monkeypatch, database_url):
+    """Does ACADEMY_SESSION_COOKIE_SECURE=false (as `make run` sets) leave Secure off?"""
     monkeypatch.setenv("ACADEMY_SESSION_COOKIE_SECURE", "false")
-    assert importlib.import_module("wsgi").app.config["SESSION_COOKIE_SECURE"] is False
+    settings = app_settings(database_url)
+    del settings["SESSION_COOKIE_SECURE"]
+    app = create_app(settings)
+    cookie = session_set_cookie(app)
+    assert "HttpOnly" in cookie and "Secure" not in cookie
+    release(app)
+
+
+def test_make_run_serves_plain_http_without_a_secure_cookie():
+    """Does `make run` (flask run on http://127.0.0.1) turn Secure off, so logging in works?"""
+    makefile = (TEMPLATES.parent / "Makefile").read_text()
+    run_recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert "ACADEMY_SESSION_COOKIE_SECURE=false $(FLASK) run" in run_recipe
 
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/ld\+json)[^>]*>", re.I)
