@@ -6,6 +6,9 @@
 -- Each connection takes the next path in turn, so a mix of N paths is requested
 -- about equally often. done() prints "result" lines that bench/load.py reads.
 
+-- The "result" lines every script of the bench prints, from results.lua beside this file.
+dofile(debug.getinfo(1, "S").source:sub(2):match("^(.*/)") .. "results.lua")
+
 local threads = {}
 
 function setup(thread)
@@ -34,18 +37,7 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-   local errors = summary.errors
-   io.write(string.format("result requests %d\n", summary.requests))
-   io.write(string.format("result duration_us %d\n", summary.duration))
-   io.write(string.format("result bytes %d\n", summary.bytes))
-   for _, kind in ipairs({"connect", "read", "write", "status", "timeout"}) do
-      io.write(string.format("result error_%s %d\n", kind, errors[kind]))
-   end
-   for _, p in ipairs({50, 90, 99}) do
-      io.write(string.format("result latency_p%d_us %d\n", p, latency:percentile(p)))
-   end
-   io.write(string.format("result latency_max_us %d\n", latency.max))
-   io.write(string.format("result latency_mean_us %.1f\n", latency.mean))
+   write_results(summary, latency)
    local counted = {}
    for _, thread in ipairs(threads) do
       for status, count in pairs(thread:get("statuses")) do

@@ -15,6 +15,9 @@
 -- thread:get copies flat tables only (wrk 4.1's copy of a nested table corrupts the
 -- stack and crashes), so each kind's latencies are a global of their own, samples_<kind>.
 
+-- The "result" lines every script of the bench prints, from results.lua beside this file.
+dofile(debug.getinfo(1, "S").source:sub(2):match("^(.*/)") .. "results.lua")
+
 local ffi = require("ffi")
 ffi.cdef [[
    typedef struct { long tv_sec; long tv_nsec; } soak_timespec;
@@ -96,18 +99,7 @@ local function percentile(sorted, p)
 end
 
 function done(summary, latency, requests)
-   local errors = summary.errors
-   io.write(string.format("result requests %d\n", summary.requests))
-   io.write(string.format("result duration_us %d\n", summary.duration))
-   io.write(string.format("result bytes %d\n", summary.bytes))
-   for _, kind in ipairs({"connect", "read", "write", "status", "timeout"}) do
-      io.write(string.format("result error_%s %d\n", kind, errors[kind]))
-   end
-   for _, p in ipairs({50, 90, 99}) do
-      io.write(string.format("result latency_p%d_us %d\n", p, latency:percentile(p)))
-   end
-   io.write(string.format("result latency_max_us %d\n", latency.max))
-   io.write(string.format("result latency_mean_us %.1f\n", latency.mean))
+   write_results(summary, latency)
    local all_counts, all_samples, all_bad, all_failures = {}, {}, {}, {}
    for _, thread in ipairs(threads) do
       for kind, n in pairs(thread:get("counts")) do
