@@ -14,7 +14,7 @@ def test_home_shows_the_escalator_with_counts_and_a_search_box(client, catalogue
     assert '<svg class="escalator"' in page and 'role="img"' in page
     assert re.search(r"<title id=\"escalator-title\">The training escalator</title>", page)
     desc = re.search(r'<desc id="escalator-desc">(.*?)</desc>', page).group(1)
-    assert "Awareness, 2 offers" in desc and "Leadership, 1 offers" in desc
+    assert "Awareness, 2 offers" in desc and "Leadership, 1 offer." in desc
     assert 'action="/catalogue/"' in page and 'name="q"' in page
 
 
