@@ -786,31 +786,39 @@ def run(
     return clean, reports
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """The command line of `python -m bench.load`."""
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.load",
-        description="Load-test gunicorn with wrk: /catalogue/, an offer, the API, /healthz.",
-    )
+def add_run_arguments(
+    parser: argparse.ArgumentParser, *, duration: tuple[int, str], connections: tuple[int, str]
+) -> None:
+    """The options of every wrk run against gunicorn: the data, how long, how many
+    connections (each a default and what it means), and which databases."""
     parser.add_argument(
         "--offerings",
         type=int,
         metavar="N",
         help="published offerings (default: what `python -m bench` uses)",
     )
-    parser.add_argument(
-        "--duration",
-        type=int,
-        default=DURATION,
-        metavar="S",
-        help=f"seconds a target (default {DURATION})",
+    for option, metavar, (default, meaning) in (
+        ("--duration", "S", duration),
+        ("--connections", "C", connections),
+    ):
+        help_text = f"{meaning} (default {default})"
+        parser.add_argument(option, type=int, default=default, metavar=metavar, help=help_text)
+    parser.add_argument("--postgres", metavar="URL", help="PostgreSQL database (name bench_*)")
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    parser.add_argument("--fresh", action="store_true", help="regenerate the data")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line of `python -m bench.load`."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.load",
+        description="Load-test gunicorn with wrk: /catalogue/, an offer, the API, /healthz.",
     )
-    parser.add_argument(
-        "--connections",
-        type=int,
-        default=CONNECTIONS,
-        metavar="C",
-        help=f"wrk's open connections (default {CONNECTIONS})",
+    add_run_arguments(
+        parser,
+        duration=(DURATION, "seconds a target"),
+        connections=(CONNECTIONS, "wrk's open connections"),
     )
     parser.add_argument(
         "--requests-per-worker",
@@ -820,10 +828,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="app requests each worker serves before its memory is read again "
         f"(default {REQUESTS_PER_WORKER})",
     )
-    parser.add_argument("--postgres", metavar="URL", help="PostgreSQL database (name bench_*)")
-    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
-    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
-    parser.add_argument("--fresh", action="store_true", help="regenerate the data")
     tuning = parser.add_argument_group(
         "gunicorn settings to compare (passed in GUNICORN_CMD_ARGS; default: gunicorn.conf.py's)"
     )

@@ -41,6 +41,7 @@ from bench.load import (
     WRK_TIMEOUT,
     LoadError,
     Server,
+    add_run_arguments,
     read_worker,
     wrk_results,
 )
@@ -264,25 +265,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Soak gunicorn with mixed traffic (searches, offers, the API, logged-in "
         "portfolios) from one wrk run; fail on any error or growing memory.",
     )
-    parser.add_argument(
-        "--offerings",
-        type=int,
-        metavar="N",
-        help="published offerings (default: what `python -m bench` uses)",
-    )
-    parser.add_argument(
-        "--duration",
-        type=int,
-        default=DURATION,
-        metavar="S",
-        help=f"seconds of traffic (default {DURATION})",
-    )
-    parser.add_argument(
-        "--connections",
-        type=int,
-        default=CONNECTIONS,
-        metavar="C",
-        help=f"wrk's connections, one a thread (default {CONNECTIONS})",
+    add_run_arguments(
+        parser,
+        duration=(DURATION, "seconds of traffic"),
+        connections=(CONNECTIONS, "wrk's connections, one a thread"),
     )
     parser.add_argument(
         "--learners",
@@ -291,10 +277,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="L",
         help=f"learners logged in (default {LEARNERS})",
     )
-    parser.add_argument("--postgres", metavar="URL", help="PostgreSQL database (name bench_*)")
-    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
-    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
-    parser.add_argument("--fresh", action="store_true", help="regenerate the data")
     return parser.parse_args(argv)
 
 
