@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import secrets
 import sqlite3
@@ -18,24 +17,6 @@ from academy.collector import between_requests
 from academy.config import PROJECT_ROOT, Defaults
 from academy.extensions import csrf, db, limiter, login_manager, migrate
 from academy.reference import load_reference
-
-ROUTE_MODULES = (
-    "academy.accounts.views",
-    "academy.accounts.your_data",
-    "academy.catalogue.views",
-    "academy.catalogue.api",
-    "academy.catalogue.provide",
-    "academy.catalogue.provide_import",
-    "academy.catalogue.review",
-    "academy.catalogue.confirmations",
-    "academy.escalator.views",
-    "academy.portfolios.views",
-    "academy.portfolios.export_views",
-    "academy.portfolios.import_views",
-    "academy.portfolios.record_views",
-    "academy.portfolios.share_views",
-    "academy.portfolios.confirmation_views",
-)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -183,25 +164,16 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """One blueprint per feature."""
-    from academy.accounts import bp as accounts_bp
-    from academy.catalogue import api_bp, provide_bp, review_bp
-    from academy.catalogue import bp as catalogue_bp
-    from academy.escalator import bp as escalator_bp
-    from academy.portfolios import bp as portfolio_bp
-    from academy.portfolios import public_bp as records_bp
+    """The features' blueprints, in the order the dependency rule gives them."""
+    from academy.accounts import routes as accounts
+    from academy.catalogue import api_bp
+    from academy.catalogue import routes as catalogue
+    from academy.escalator import routes as escalator
+    from academy.portfolios import routes as portfolios
 
-    # Importing a feature's views registers its routes on its blueprint.
-    for module in ROUTE_MODULES:
-        importlib.import_module(module)
-    app.register_blueprint(escalator_bp)
-    app.register_blueprint(catalogue_bp)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(provide_bp)
-    app.register_blueprint(review_bp)
-    app.register_blueprint(portfolio_bp)
-    app.register_blueprint(records_bp)
+    for feature in (escalator, catalogue, accounts, portfolios):
+        for blueprint in feature.BLUEPRINTS:
+            app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only JSON: nothing there changes state
 
 
@@ -243,7 +215,7 @@ def register_commands(app: Flask) -> None:
     from academy.accounts.commands import create_user_command
     from academy.backup import backup_command, restore_command
     from academy.catalogue.demo import seed_demo_command
-    from academy.catalogue.import_command import import_offerings_command
+    from academy.catalogue.importing.command import import_offerings_command
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)

@@ -39,7 +39,7 @@ from pathlib import Path
 from flask import Flask, Response, current_app, g, make_response, request, session
 from flask_login import current_user
 
-from academy.catalogue.facet_index import catalogue_stamp
+from academy.catalogue.search.facet_index import catalogue_stamp
 from academy.config import PROJECT_ROOT
 
 YEAR = 365 * 24 * 3600

@@ -19,7 +19,7 @@ import logging
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from academy.catalogue.facet_index import current_index
+from academy.catalogue.search.facet_index import current_index
 from academy.extensions import db
 
 log = logging.getLogger(__name__)

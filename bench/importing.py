@@ -171,7 +171,7 @@ def empty_database(url: str, log: Log) -> str:
 def measure(url: str, path: Path) -> dict:
     """Upload and confirm the workbook as a provider would; returns times and memory."""
     from academy.accounts.operations import register_user
-    from academy.catalogue import provide_import
+    from academy.catalogue.importing import views as provide_import
     from academy.catalogue.models import Offering, OfferingSession
     from academy.catalogue.operations import add_member, create_provider
     from academy.extensions import db

@@ -37,8 +37,8 @@ from academy.accounts.models import User
 from academy.accounts.operations import find_user, register_user, start_login_session
 from academy.catalogue.models import Offering
 from academy.extensions import db
+from academy.portfolios.entries.views import overview
 from academy.portfolios.models import PortfolioEntry
-from academy.portfolios.views import overview
 from academy.timeutil import today
 from academy.warmup import settle
 from bench.generate import (

@@ -29,9 +29,9 @@ from academy import create_app
 from academy.accounts.models import User
 from academy.accounts.operations import register_user
 from academy.extensions import db
+from academy.portfolios.entries.operations import choose_profiles
 from academy.portfolios.models import PortfolioEntry
-from academy.portfolios.operations import choose_profiles
-from academy.portfolios.records import issued_records_of
+from academy.portfolios.records.issued import issued_records_of
 from academy.timeutil import today
 from academy.warmup import settle
 from bench.generate import OUT_DIR, bench_settings, fresh_database, sqlalchemy_postgres_url
@@ -79,7 +79,7 @@ def time_records(url: str, user_id: int, *, repeat: int, log: Log) -> RecordsRep
     body = b""
     pages = {}
     # Untimed: a process loads WeasyPrint with its first PDF (about a second, once;
-    # academy/portfolios/pdf.py), which is not what making a PDF costs.
+    # academy/portfolios/records/pdf.py), which is not what making a PDF costs.
     learner.get("/portfolio/export.pdf?profile=nmc").get_data()
     for name, path in (
         ("pdf", "/portfolio/export.pdf"),

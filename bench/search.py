@@ -26,8 +26,8 @@ from sqlalchemy import create_engine, event, select
 from sqlalchemy.pool import NullPool
 
 from academy import create_app
-from academy.catalogue.facet_index import current_index
 from academy.catalogue.models import Offering, OfferingSession
+from academy.catalogue.search.facet_index import current_index
 from academy.extensions import db
 from academy.timeutil import today
 from bench.generate import Prepared, bench_settings

@@ -16,8 +16,8 @@ from academy.catalogue.operations import (
     replace_sessions,
 )
 from academy.extensions import db
+from academy.portfolios.entries.operations import create_entry
 from academy.portfolios.models import PortfolioEntry
-from academy.portfolios.operations import create_entry
 from academy.timeutil import today
 
 _numbers = itertools.count(1)

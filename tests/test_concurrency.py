@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import select
 
 from academy.accounts.models import User
+from academy.catalogue.importing.views import ALREADY_IMPORTED
 from academy.catalogue.models import Offering
-from academy.catalogue.provide_import import ALREADY_IMPORTED
 from academy.extensions import db
-from academy.portfolios.import_views import ALREADY_ADDED
+from academy.portfolios.importing.views import ALREADY_ADDED
 from academy.portfolios.models import PortfolioEntry
 from tests.catalogue.test_import import confirm as confirm_offers
 from tests.catalogue.test_import import make_csv, offer

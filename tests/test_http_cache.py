@@ -154,11 +154,11 @@ def test_a_static_file_without_the_current_version_is_revalidated(client, query)
 @pytest.fixture
 def drawn(app, monkeypatch):
     """Counts the times a page or the API is searched and drawn by its view."""
-    import academy.catalogue.api
+    import academy.catalogue.api.views
     import academy.catalogue.views
 
     calls = []
-    for module in (academy.catalogue.views, academy.catalogue.api):
+    for module in (academy.catalogue.views, academy.catalogue.api.views):
         real = module.search
         monkeypatch.setattr(
             module, "search", lambda *a, _real=real, **k: calls.append(1) or _real(*a, **k)

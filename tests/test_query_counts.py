@@ -31,13 +31,13 @@ from werkzeug.security import generate_password_hash
 
 import academy.accounts.models
 from academy import create_app
+from academy.catalogue.listing.workflow import submit_offering
 from academy.catalogue.operations import update_offering
-from academy.catalogue.workflow import submit_offering
 from academy.extensions import db
-from academy.portfolios.confirmation import confirm, request_confirmation
-from academy.portfolios.operations import choose_profiles
-from academy.portfolios.records import build_record, issue_record, scope_for, seal
-from academy.portfolios.sharing import create_share
+from academy.portfolios.confirmation.operations import confirm, request_confirmation
+from academy.portfolios.entries.operations import choose_profiles
+from academy.portfolios.records.issued import build_record, issue_record, scope_for, seal
+from academy.portfolios.sharing.operations import create_share
 from academy.reference import reference
 from academy.timeutil import today
 from tests.conftest import PG_URL, Auth, app_settings, release
@@ -333,7 +333,7 @@ def count_page(app, client, page: Page, world: dict) -> Counted:
     counted.rule = routes.match(counted.url.split("?")[0], return_rule=True)[0].rule
     try:
         # Warm up: the first request after the catalogue changes rebuilds the in-memory
-        # facet index (academy/catalogue/facet_index.py), and the first request for a
+        # facet index (academy/catalogue/search/facet_index.py), and the first request for a
         # page may open a connection, and the first search for some words asks the
         # database (full-text answers are then memoised for the catalogue's version).
         # Count the steady state: the second request.

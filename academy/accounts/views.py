@@ -17,9 +17,9 @@ from academy.accounts.operations import (
     update_profile,
 )
 from academy.extensions import db, limiter
-from academy.portfolios.operations import choose_profiles
-from academy.portfolios.profile_forms import records_form_class
+from academy.portfolios.entries.operations import choose_profiles
 from academy.portfolios.queries import profile_choices_of
+from academy.portfolios.records.profile_forms import records_form_class
 
 
 def safe_next(target: str | None) -> str | None:

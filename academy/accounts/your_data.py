@@ -23,13 +23,13 @@ from academy.accounts.operations import oldest_live_session
 from academy.catalogue.models import AuditEvent, Provider, ProviderMember
 from academy.escalator.position import position_of
 from academy.extensions import db, limiter
-from academy.portfolios.exports import (
+from academy.portfolios.models import IssuedRecord, PortfolioEntry, ProfileChoice, ShareLink
+from academy.portfolios.records.exports import (
     download,
     entries_for_export,
     neutralise_all,
 )
-from academy.portfolios.json_record import SCHEMA_VERSION, iso_utc, portfolio_record
-from academy.portfolios.models import IssuedRecord, PortfolioEntry, ProfileChoice, ShareLink
+from academy.portfolios.records.json_record import SCHEMA_VERSION, iso_utc, portfolio_record
 from academy.portfolios.summary import summarise
 from academy.reference import reference
 from academy.timeutil import today, utcnow

@@ -13,8 +13,8 @@ from academy.catalogue.queries import (
     get_published_offering,
     published_offerings_of,
 )
-from academy.catalogue.search import search
-from academy.catalogue.search_params import SearchError, read_search_args
+from academy.catalogue.search.params import SearchError, read_search_args
+from academy.catalogue.search.query import search
 from academy.catalogue.serialise import offering_jsonld
 from academy.http_cache import conditional
 from academy.reference import reference

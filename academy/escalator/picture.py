@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from academy.escalator.levels import Escalator, Level
+from academy.reference.escalator import Escalator, Level
 
 WIDTH = 760
 STEP_HEIGHT = 56

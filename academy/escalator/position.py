@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from academy.escalator.levels import Escalator, Level
+from academy.reference.escalator import Escalator, Level
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 
 from academy.accounts.models import User
-from academy.catalogue.facet_index import current_index
 from academy.catalogue.models import Offering
-from academy.catalogue.search import load_offerings
+from academy.catalogue.search.facet_index import current_index
+from academy.catalogue.search.query import load_offerings
 
 
 def suggestions(
@@ -23,7 +23,7 @@ def suggestions(
     sector and region come first, then co-delivered ones, newest first within
     each; this orders, it never filters anyone out. `exclude` leaves out
     offerings by id (what the learner has already done). Worked out on the search
-    index (academy/catalogue/facet_index.py), then one page of offers loaded: at
+    index (academy/catalogue/search/facet_index.py), then one page of offers loaded: at
     100,000 offers the same in SQL took 60 ms on SQLite and 160 on PostgreSQL.
     """
     index = current_index()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, render_template
 from flask_login import current_user
 
-from academy.catalogue.search import published_counts_by_level
+from academy.catalogue.search.query import published_counts_by_level
 from academy.escalator import bp
 from academy.escalator.picture import escalator_picture
 from academy.escalator.recommend import suggestions

@@ -246,8 +246,8 @@ def records(app, client, auth, people):
     """Sam's NMC choice, a JSON record Sam issued, and a share link; returns the record's code."""
     from datetime import date, timedelta
 
+    from academy.portfolios.entries.operations import choose_profiles
     from academy.portfolios.models import ShareLink
-    from academy.portfolios.operations import choose_profiles
     from academy.timeutil import utcnow
 
     with app.app_context():
@@ -265,7 +265,7 @@ def records(app, client, auth, people):
     auth.login(SAM)
     assert client.get("/portfolio/export.json?profile=nmc").status_code == 200
     with app.app_context():
-        from academy.portfolios.records import issued_records_of
+        from academy.portfolios.records.issued import issued_records_of
 
         return issued_records_of(find_user(SAM))[0].code
 

@@ -257,7 +257,7 @@ def with_record_profiles(path: str) -> Callable:
     def go(page: Page, base: str, app) -> None:
         from datetime import timedelta
 
-        from academy.portfolios.operations import choose_profiles
+        from academy.portfolios.entries.operations import choose_profiles
         from academy.timeutil import today
 
         log_in(page, base, app)

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from academy.catalogue.workflow import submit_offering
+from academy.catalogue.listing.workflow import submit_offering
 from academy.extensions import db
 from tests.browser.keyboard import (
     choose_option,

@@ -12,11 +12,11 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from academy.accounts.operations import find_user
+from academy.catalogue.listing.workflow import return_offering, submit_offering
 from academy.catalogue.models import Offering
 from academy.catalogue.operations import decline_provider, update_offering
-from academy.catalogue.workflow import return_offering, submit_offering
 from academy.extensions import db
-from academy.portfolios.confirmation import confirm, request_confirmation
+from academy.portfolios.confirmation.operations import confirm, request_confirmation
 from tests.conftest import PASSWORD
 from tests.factories import gen_entry, gen_offering, gen_provider, gen_user
 
@@ -72,7 +72,7 @@ def portfolio_world(app) -> dict:
     from datetime import timedelta
 
     from academy.accounts.operations import find_user
-    from academy.portfolios.operations import create_entry
+    from academy.portfolios.entries.operations import create_entry
     from academy.timeutil import today
 
     with app.app_context():
@@ -188,14 +188,14 @@ def log_in_as(page: Page, base: str, email: str) -> None:
 
 def issued_world(app, *, revoked: bool = False) -> dict:
     """The axe learner's entries, and a PDF record of them issued (and perhaps revoked)."""
-    from academy.portfolios.pdf import record_pdf
-    from academy.portfolios.records import (
+    from academy.portfolios.records.issued import (
         build_record,
         issue_record,
         revoke_record,
         scope_for,
         seal,
     )
+    from academy.portfolios.records.pdf import record_pdf
 
     portfolio_world(app)
     with app.test_request_context():
@@ -214,7 +214,7 @@ def share_world(app) -> dict:
     """The axe learner's entries and share links: live (whole and NMC), expired and withdrawn."""
     from datetime import timedelta
 
-    from academy.portfolios.sharing import create_share, revoke_share
+    from academy.portfolios.sharing.operations import create_share, revoke_share
 
     portfolio_world(app)
     with app.app_context():

@@ -38,7 +38,7 @@ from academy.catalogue.models import (
     ProviderMember,
 )
 from academy.extensions import db
-from academy.portfolios.confirmation import facts_code, request_confirmation
+from academy.portfolios.confirmation.operations import facts_code, request_confirmation
 from academy.portfolios.models import PortfolioEntry
 from academy.timeutil import today
 from tests.conftest import csrf_token

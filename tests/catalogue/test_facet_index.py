@@ -6,15 +6,15 @@ from datetime import timedelta
 
 from sqlalchemy import select, text
 
-from academy.catalogue.facet_index import (
+from academy.catalogue.models import CatalogueState, Offering
+from academy.catalogue.operations import publish_offering, replace_sessions, update_offering
+from academy.catalogue.search.facet_index import (
     Stamp,
     bitmap,
     build_index,
     catalogue_stamp,
     current_index,
 )
-from academy.catalogue.models import CatalogueState, Offering
-from academy.catalogue.operations import publish_offering, replace_sessions, update_offering
 from academy.extensions import db
 from academy.timeutil import today
 from tests.factories import gen_offering, gen_provider
@@ -99,7 +99,7 @@ def test_soonest_order_follows_the_day(app):
 
 def test_bitmap_and_page():
     """Does a page skip and take positions in order, only those in the mask?"""
-    from academy.catalogue.facet_index import FacetIndex
+    from academy.catalogue.search.facet_index import FacetIndex
 
     index = FacetIndex(
         stamp=Stamp(0, today()), ids=(10, 11, 12, 13, 14), positions=(), bitmaps={}, orders={}
@@ -113,7 +113,7 @@ def test_bitmap_and_page():
 
 def test_members_of_reads_out_the_set_bits():
     """Are a bitmap's positions read out in order, across byte boundaries?"""
-    from academy.catalogue.facet_index import members_of
+    from academy.catalogue.search.facet_index import members_of
 
     assert members_of(bitmap([0, 3, 7, 8, 9, 64, 69], 70)) == [0, 3, 7, 8, 9, 64, 69]
     assert members_of(0) == []
@@ -121,8 +121,8 @@ def test_members_of_reads_out_the_set_bits():
 
 def test_first_walks_the_order_or_reads_out_the_mask_with_the_same_answer(monkeypatch):
     """Do both ways of finding the first offers of a mask in an order agree?"""
-    import academy.catalogue.facet_index as facet_index
-    from academy.catalogue.facet_index import FacetIndex
+    import academy.catalogue.search.facet_index as facet_index
+    from academy.catalogue.search.facet_index import FacetIndex
 
     newest = [4, 9, 0, 7, 2, 5, 1, 8, 3, 6]
     rank = [0] * 10

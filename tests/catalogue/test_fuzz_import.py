@@ -21,7 +21,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from academy.accounts.operations import find_user
-from academy.catalogue.import_columns import EXAMPLE_REFERENCE
+from academy.catalogue.importing.columns import EXAMPLE_REFERENCE
 from academy.config import Defaults
 from academy.extensions import db
 from academy.reference import load_reference

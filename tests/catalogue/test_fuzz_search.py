@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from academy.catalogue.search_params import FLAGS, SORTS, facet_vocabularies
+from academy.catalogue.search.params import FLAGS, SORTS, facet_vocabularies
 from academy.config import Defaults
 from academy.reference import load_reference
 from tests.fuzzing import dates, fuzz_settings, junk, numbers, spiced

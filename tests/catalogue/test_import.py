@@ -12,10 +12,10 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from academy.catalogue.importer import apply_import, preview_import
+from academy.catalogue.importing.operations import apply_import, preview_import
+from academy.catalogue.listing.workflow import approve_offering
 from academy.catalogue.models import AuditEvent, Offering, OfferingSession, Provider
 from academy.catalogue.operations import create_offering, replace_sessions
-from academy.catalogue.workflow import approve_offering
 from academy.extensions import db
 from academy.timeutil import today
 from tests.conftest import csrf_token

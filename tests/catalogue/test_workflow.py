@@ -6,6 +6,15 @@ import pytest
 from sqlalchemy import select
 
 from academy.catalogue.history import recently_changed
+from academy.catalogue.listing.workflow import (
+    WorkflowError,
+    approve_offering,
+    republish_offering,
+    return_offering,
+    submit_offering,
+    unpublish_offering,
+    withdraw_offering,
+)
 from academy.catalogue.models import AuditEvent, Offering
 from academy.catalogue.operations import (
     MembershipError,
@@ -17,15 +26,6 @@ from academy.catalogue.operations import (
     request_provider,
     update_offering,
     update_session,
-)
-from academy.catalogue.workflow import (
-    WorkflowError,
-    approve_offering,
-    republish_offering,
-    return_offering,
-    submit_offering,
-    unpublish_offering,
-    withdraw_offering,
 )
 from academy.extensions import db
 from academy.timeutil import today

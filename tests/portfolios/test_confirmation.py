@@ -12,7 +12,7 @@ from sqlalchemy import select
 from academy.accounts.operations import find_user
 from academy.catalogue.models import AuditEvent, Provider
 from academy.extensions import db
-from academy.portfolios import confirmation as ops
+from academy.portfolios.confirmation import operations as ops
 from academy.portfolios.models import PortfolioEntry
 from academy.timeutil import today
 from tests.conftest import csrf_token, submit

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from academy.accounts.operations import find_user
 from academy.catalogue.models import Offering
 from academy.extensions import db
+from academy.portfolios.entries.operations import create_entry
 from academy.portfolios.models import PortfolioEntry
-from academy.portfolios.operations import create_entry
 from academy.timeutil import today
 from tests.conftest import csrf_token, submit
 from tests.factories import gen_offering, gen_provider, gen_user

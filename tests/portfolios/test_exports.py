@@ -13,7 +13,7 @@ from sqlalchemy import event
 
 from academy.accounts.operations import find_user
 from academy.extensions import db
-from academy.portfolios.exports import (
+from academy.portfolios.records.exports import (
     ACTIVITY_COLUMNS,
     REFLECTION_COLUMNS,
     Column,

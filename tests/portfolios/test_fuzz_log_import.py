@@ -20,7 +20,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from academy.config import Defaults
-from academy.portfolios.log_columns import EXAMPLE_TITLE
+from academy.portfolios.importing.columns import EXAMPLE_TITLE
 from academy.reference import load_reference
 from academy.timeutil import today
 from tests.factories import gen_offering

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from academy.accounts.operations import find_user
 from academy.extensions import db
-from academy.portfolios.exports import ACTIVITY_COLUMNS
-from academy.portfolios.importer import apply_log, check_log, read_log
+from academy.portfolios.importing.operations import apply_log, check_log, read_log
 from academy.portfolios.models import PortfolioEntry
+from academy.portfolios.records.exports import ACTIVITY_COLUMNS
 from academy.timeutil import today
 from tests.conftest import csrf_token
 from tests.factories import gen_entry, gen_offering, gen_provider

@@ -10,10 +10,10 @@ import pytest
 
 from academy.accounts.operations import find_user
 from academy.extensions import db
-from academy.portfolios.operations import choose_profiles
-from academy.portfolios.profile_forms import date_problem
-from academy.portfolios.profiles import credits_by_entry, period_for, progress
+from academy.portfolios.entries.operations import choose_profiles
 from academy.portfolios.queries import profile_choices_of
+from academy.portfolios.records.periods import credits_by_entry, period_for, progress
+from academy.portfolios.records.profile_forms import date_problem
 from academy.reference import reference
 from academy.timeutil import today
 from tests.conftest import csrf_token

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from academy import create_app
 from academy.accounts.operations import find_user
 from academy.extensions import db
+from academy.portfolios.entries.operations import choose_profiles
 from academy.portfolios.models import IssuedRecord, PortfolioEntry
-from academy.portfolios.operations import choose_profiles
-from academy.portfolios.records import canonical_json, normalise_code, snapshot_data
+from academy.portfolios.records.issued import canonical_json, normalise_code, snapshot_data
 from academy.reference import reference
 from academy.timeutil import utcnow
 from tests.conftest import app_settings, csrf_token, submit

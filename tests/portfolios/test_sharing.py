@@ -12,10 +12,10 @@ from sqlalchemy import event, select
 from academy import create_app
 from academy.accounts.operations import find_user
 from academy.extensions import db
-from academy.portfolios import sharing
+from academy.portfolios.entries.operations import choose_profiles
 from academy.portfolios.models import ShareLink
-from academy.portfolios.operations import choose_profiles
-from academy.portfolios.records import UnknownProfile
+from academy.portfolios.records.issued import UnknownProfile
+from academy.portfolios.sharing import operations as sharing
 from academy.timeutil import utcnow
 from tests.conftest import app_settings, csrf_token, submit
 from tests.factories import gen_entry, gen_user

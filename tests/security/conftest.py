@@ -29,9 +29,9 @@ from werkzeug.security import generate_password_hash
 import academy.accounts.models
 from academy import create_app
 from academy.extensions import db
-from academy.portfolios.confirmation import facts_code, request_confirmation
-from academy.portfolios.records import build_record, issue_record, scope_for, seal
-from academy.portfolios.sharing import create_share, revoke_share
+from academy.portfolios.confirmation.operations import facts_code, request_confirmation
+from academy.portfolios.records.issued import build_record, issue_record, scope_for, seal
+from academy.portfolios.sharing.operations import create_share, revoke_share
 from tests.conftest import PG_URL, Auth, app_settings, csrf_token, release
 from tests.factories import gen_entry, gen_offering, gen_provider, gen_user
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from academy.extensions import db
-from academy.portfolios.confirmation import facts_code
+from academy.portfolios.confirmation.operations import facts_code
 from academy.portfolios.models import PortfolioEntry
 from tests.security.conftest import token_for
 

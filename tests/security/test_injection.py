@@ -18,7 +18,7 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import text
 
-from academy.catalogue.search_params import SearchParams, query_terms
+from academy.catalogue.search.params import SearchParams, query_terms
 from academy.extensions import db
 
 HOSTILE = [

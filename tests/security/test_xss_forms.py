@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 import pytest
 
 from academy.accounts.forms import ProfileForm, RegisterForm
-from academy.catalogue.confirmations import DecisionForm
 from academy.catalogue.forms import (
     DeclineForm,
     OfferingForm,
@@ -27,10 +26,11 @@ from academy.catalogue.forms import (
     SessionForm,
 )
 from academy.extensions import db
-from academy.portfolios.confirmation import facts_code
-from academy.portfolios.forms import EntryForm
+from academy.portfolios.confirmation.operations import facts_code
+from academy.portfolios.confirmation.provider_views import DecisionForm
+from academy.portfolios.entries.forms import EntryForm
 from academy.portfolios.models import PortfolioEntry
-from academy.portfolios.share_forms import ShareForm
+from academy.portfolios.sharing.forms import ShareForm
 from tests.conftest import PASSWORD, csrf_token
 from tests.security.conftest import token_for
 from tests.security.posts import ENTRY_FIELDS, OFFERING_FIELDS, PROVIDER_FIELDS, SESSION_FIELDS

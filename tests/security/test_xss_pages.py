@@ -19,8 +19,8 @@ from wtforms import URLField
 
 from academy.accounts.forms import LoginForm, RegisterForm
 from academy.catalogue.forms import MemberForm, OfferingForm, ProviderForm, SessionForm
-from academy.portfolios.record_forms import CodeForm, VerifyForm
-from academy.portfolios.share_forms import ShareForm
+from academy.portfolios.records.forms import CodeForm, VerifyForm
+from academy.portfolios.sharing.forms import ShareForm
 from tests.conftest import PASSWORD, csrf_token
 from tests.security.conftest import upload_log, upload_offers
 from tests.security.posts import OFFERING_FIELDS, PROVIDER_FIELDS, SESSION_FIELDS

@@ -18,7 +18,6 @@ from markupsafe import escape
 from wtforms import HiddenField, PasswordField, StringField
 
 from academy.accounts.forms import LoginForm, ProfileForm, RegisterForm
-from academy.catalogue.confirmations import DecisionForm
 from academy.catalogue.forms import (
     DeclineForm,
     MemberForm,
@@ -28,9 +27,10 @@ from academy.catalogue.forms import (
     SessionForm,
     UnpublishForm,
 )
-from academy.portfolios.forms import EntryForm
-from academy.portfolios.record_forms import CodeForm, VerifyForm
-from academy.portfolios.share_forms import ShareForm
+from academy.portfolios.confirmation.provider_views import DecisionForm
+from academy.portfolios.entries.forms import EntryForm
+from academy.portfolios.records.forms import CodeForm, VerifyForm
+from academy.portfolios.sharing.forms import ShareForm
 
 PAYLOADS = [
     "<script>alert(1)</script>",

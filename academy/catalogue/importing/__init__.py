@@ -1,0 +1,1 @@
+"""Importing offers from a spreadsheet: columns, reading, preview, writing, pages, CLI."""

@@ -1,0 +1,1 @@
+"""Providers' own pages under /provide/: their organisation, offers, dates, workflow."""

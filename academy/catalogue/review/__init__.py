@@ -1,0 +1,1 @@
+"""Curators' pages under /review/: providers and offers waiting, live offers changed, history."""

@@ -1,0 +1,1 @@
+"""Search: the query and its parameters, and the per-process facet index."""

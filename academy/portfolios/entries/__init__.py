@@ -1,0 +1,1 @@
+"""Portfolio entries: the portfolio page, recording, editing and deleting activities."""

@@ -1,0 +1,1 @@
+"""Bringing an existing CPD log: the template, reading, preview and confirm."""

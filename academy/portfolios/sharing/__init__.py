@@ -1,0 +1,1 @@
+"""Share links: read-only, revocable, expiring views of a portfolio."""
