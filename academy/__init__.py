@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_input_checks(app)
     register_extensions(app)
     register_blueprints(app)
+    register_listeners(app)
     register_health_check(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -177,6 +178,14 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # read-only JSON: nothing there changes state
 
 
+def register_listeners(app: Flask) -> None:
+    """Connect the higher features' answers to the lower features' signals (academy/signals.py)."""
+    from academy.catalogue import listeners as catalogue_listeners
+    from academy.portfolios import listeners as portfolio_listeners
+
+    app.extensions["academy.listeners"] = (catalogue_listeners, portfolio_listeners)
+
+
 def register_health_check(app: Flask) -> None:
     """`/healthz`: the process answers (for a load balancer, and the load test's baseline)."""
     app.add_url_rule("/healthz", "healthz", lambda: ("ok\n", {"Content-Type": "text/plain"}))
@@ -197,10 +206,14 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_http_caching(app: Flask) -> None:
-    """Versioned, long-lived static files; the build's fingerprint for ETags."""
+    """Versioned, long-lived static files; the build's fingerprint for ETags; what a
+    worker builds before its first request."""
+    from academy import warmup
+    from academy.catalogue.search.facet_index import catalogue_stamp, current_index
     from academy.http_cache import register
 
-    register(app)
+    register(app, catalogue_version=catalogue_stamp)
+    warmup.register(app, current_index)
 
 
 def register_security_headers(app: Flask) -> None:
@@ -212,10 +225,10 @@ def register_security_headers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """The flask CLI commands: create-user, seed-demo, import-offerings, backup, restore."""
-    from academy.accounts.commands import create_user_command
     from academy.backup import backup_command, restore_command
     from academy.catalogue.demo import seed_demo_command
     from academy.catalogue.importing.command import import_offerings_command
+    from academy.catalogue.listing.command import create_user_command
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)

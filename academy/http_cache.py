@@ -39,7 +39,6 @@ from pathlib import Path
 from flask import Flask, Response, current_app, g, make_response, request, session
 from flask_login import current_user
 
-from academy.catalogue.search.facet_index import catalogue_stamp
 from academy.config import PROJECT_ROOT
 
 YEAR = 365 * 24 * 3600
@@ -157,15 +156,17 @@ class PageCache:
 
 def _etag() -> str:
     """What a public response is made from: the build, the catalogue's version, the day."""
-    stamp = catalogue_stamp()
+    stamp = current_app.extensions["academy.catalogue_version"]()
     g.catalogue_stamp = stamp  # the search index reuses it: one version query a request
     parts = (current_app.extensions["academy.build"], str(stamp.version), stamp.on.isoformat())
     return hashlib.sha256(":".join(parts).encode()).hexdigest()[:24]
 
 
-def register(app: Flask) -> None:
+def register(app: Flask, *, catalogue_version: Callable) -> None:
     """Fingerprint the build and the static files; version static URLs and cache them;
-    keep drawn public responses."""
+    keep drawn public responses. `catalogue_version()` is the catalogue's (its facet
+    index's `catalogue_stamp`): a `.version` and the day `.on`, which public ETags carry."""
+    app.extensions["academy.catalogue_version"] = catalogue_version
     static = Path(app.static_folder)
     app.extensions["academy.build"] = build_fingerprint(
         [

@@ -58,10 +58,6 @@ def register(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    from academy.catalogue.history import action_label
-
-    app.jinja_env.globals["action_label"] = action_label
-
     @app.context_processor
     def inject_reference():
         return {"ref": reference()}

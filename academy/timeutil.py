@@ -11,3 +11,10 @@ def utcnow() -> datetime:
 def today() -> date:
     """Today's date in UTC: the day the catalogue counts as 'upcoming' from."""
     return utcnow().date()
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    """A stored naive-UTC datetime as ISO 8601 with a Z."""
+    if moment is None:
+        return None
+    return moment.isoformat(timespec="seconds") + "Z"

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from academy import signals
 from academy.accounts import bp
 from academy.accounts.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm
 from academy.accounts.operations import (
@@ -17,9 +18,6 @@ from academy.accounts.operations import (
     update_profile,
 )
 from academy.extensions import db, limiter
-from academy.portfolios.entries.operations import choose_profiles
-from academy.portfolios.queries import profile_choices_of
-from academy.portfolios.records.profile_forms import records_form_class
 
 
 def safe_next(target: str | None) -> str | None:
@@ -123,32 +121,14 @@ def profile():
         db.session.commit()
         flash("Your profile is saved.", "success")
         return redirect(url_for("accounts.profile"))
-    return _profile_page(form, _records_form()), 400 if form.errors else 200
+    return profile_page(form), 400 if form.errors else 200
 
 
-@bp.route("/profile/records", methods=["GET", "POST"])
-@login_required
-def profile_records():
-    """The record profiles you keep (NMC, HCPC...) and their renewal dates."""
-    if request.method == "GET":
-        return redirect(url_for("accounts.profile", _anchor="records"))
-    records = _records_form(formdata=request.form)
-    if records.validate_on_submit():
-        choose_profiles(current_user, records.chosen)
-        db.session.commit()
-        flash("Your records are saved.", "success")
-        return redirect(url_for("accounts.profile", _anchor="records"))
-    return _profile_page(ProfileForm(obj=current_user, formdata=None), records), 400
-
-
-def _records_form(formdata=None):
-    """The records form: the learner's choices, or what they sent."""
-    data = {}
-    for choice in profile_choices_of(current_user):
-        data[f"{choice.profile}_chosen"] = True
-        data[f"{choice.profile}_renews_on"] = choice.renews_on
-    return records_form_class()(formdata=formdata, data=data, prefix="records")
-
-
-def _profile_page(form, records) -> str:
-    return render_template("accounts/profile.html", form=form, records=records)
+def profile_page(form, *, formdata=None) -> str:
+    """The profile page: this feature's form, and the sections higher features add
+    (`signals.profile_page`: the record profiles the learner keeps)."""
+    sections = {}
+    user = current_user._get_current_object()
+    for answer in signals.answers(signals.profile_page, user, formdata=formdata):
+        sections.update(answer)
+    return render_template("accounts/profile.html", form=form, **sections)

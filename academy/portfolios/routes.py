@@ -6,6 +6,7 @@ from academy.portfolios.confirmation import views as confirmation_views
 from academy.portfolios.entries import views as entries_views
 from academy.portfolios.importing import views as importing_views
 from academy.portfolios.records import export_views as records_export_views
+from academy.portfolios.records import profile_views as records_profile_views
 from academy.portfolios.records import views as records_views
 from academy.portfolios.sharing import views as sharing_views
 
@@ -14,6 +15,7 @@ VIEWS = (
     records_export_views,
     importing_views,
     records_views,
+    records_profile_views,
     sharing_views,
     confirmation_views,
     confirmation_provider_views,

@@ -18,9 +18,9 @@ from academy.portfolios.records.exports import (
     REFLECTION_COLUMNS,
     Column,
     entries_for_export,
-    neutralise,
     portfolio_csv,
 )
+from academy.spreadsheets.formulas import neutralise
 from academy.timeutil import today
 from tests.factories import gen_entry, gen_offering, gen_provider, gen_user
 

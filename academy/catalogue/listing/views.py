@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from academy import signals
 from academy.catalogue import provide_bp as bp
 from academy.catalogue.access import (
     get_offering_for_edit,
@@ -49,7 +50,17 @@ from academy.catalogue.operations import (
     update_session,
 )
 from academy.extensions import db
-from academy.portfolios.confirmation.operations import pending_counts
+
+
+def waiting_for(provider_ids: list[int]) -> dict[int, int]:
+    """How many things wait for each provider's answer, as higher features count them
+    (`signals.provider_waiting`: learners' confirmation requests)."""
+    waiting: dict[int, int] = {}
+    for answer in signals.answers(signals.provider_waiting, provider_ids):
+        for provider_id, count in answer.items():
+            waiting[provider_id] = waiting.get(provider_id, 0) + count
+    return waiting
+
 
 STATUS_ORDER = ("draft", "submitted", "published", "withdrawn")
 
@@ -94,7 +105,7 @@ def dashboard():
         "provide/dashboard.html",
         providers=providers,
         by_provider=by_provider,
-        waiting=pending_counts([p.id for p in providers]),
+        waiting=waiting_for([p.id for p in providers]),
     )
 
 

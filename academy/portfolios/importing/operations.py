@@ -52,13 +52,12 @@ from academy.spreadsheets import (
     parse_rows,
     read_spreadsheet,
 )
+from academy.spreadsheets.formulas import unneutralise
 from academy.spreadsheets.problems import notes_as_json, notes_from_json
 
 ACTIONS = ("new", "already", "error")
 #: The Activities sheet of an export ends with a row like this; it is skipped.
 TOTALS_ROW = re.compile(r"^total \([\d,]+ activit(y|ies)\)$", re.IGNORECASE)
-#: The quote the exports put before text that looks like a formula (see exports.neutralise).
-NEUTRALISED = re.compile(r"^'+[=+\-@\t\r]")
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -216,9 +215,8 @@ def _check_row(row: ParsedRow, sheet: str, headers: dict[str, str]) -> None:
     values = row.values
     failed = {problem.column for problem in row.problems}
     for name in ("title", "provider_name", *REFLECTIVE, "evidence"):
-        text = values.get(name)
-        if text and NEUTRALISED.match(text):
-            values[name] = text[1:]
+        if values.get(name):
+            values[name] = unneutralise(values[name])
     blanks = {
         "activity_type": "other",
         "ends_on": values.get("starts_on"),

@@ -10,11 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from academy.portfolios.records.exports import (
-    ACTIVITY_COLUMNS,
-    REFLECTION_COLUMNS,
-    Column,
-)
+from academy.portfolios.records.exports import ACTIVITY_COLUMNS, REFLECTION_COLUMNS, Column
 from academy.reference import RecordProfile
 
 #: Each field a profile may name: how to read it from an entry row, and how to show it.

@@ -13,14 +13,10 @@ import orjson
 from flask import abort, request, url_for
 from flask_login import current_user, login_required
 
+from academy.downloads import download
 from academy.extensions import db
 from academy.portfolios import bp
-from academy.portfolios.records.exports import (
-    XLSX_MIMETYPE,
-    download,
-    portfolio_csv,
-    portfolio_xlsx,
-)
+from academy.portfolios.records.exports import XLSX_MIMETYPE, portfolio_csv, portfolio_xlsx
 from academy.portfolios.records.issued import (
     Record,
     UnknownProfile,

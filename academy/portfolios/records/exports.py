@@ -20,7 +20,7 @@ from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import Response, url_for
+from flask import url_for
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -34,41 +34,10 @@ from academy.portfolios.models import PortfolioEntry
 from academy.portfolios.queries import entry_rows
 from academy.portfolios.summary import Summary
 from academy.reference import Reference, reference
+from academy.spreadsheets.formulas import neutralise
 from academy.timeutil import utcnow
 
-#: Characters that make a spreadsheet treat a cell as a formula (OWASP's CSV-injection list).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-# Any number of quotes, then a trigger: such values get one more quote, so the rule can be undone.
-_NEEDS_QUOTE = re.compile(r"'*[=+\-@\t\r]")
-_FIRST_CHARACTERS = frozenset("'=+-@\t\r")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def neutralise(value: str) -> str:
-    """A text value a spreadsheet will show as text, never run as a formula.
-
-    OWASP's advice for CSV injection: put a single quote before a value that
-    starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return. We add
-    the quote rather than strip or escape characters, so nothing the learner
-    wrote is lost and the quote shows that something was done. Values that
-    already start with quotes followed by one of those get one more quote too,
-    so the rule can be undone exactly: take one quote off any value that
-    starts with one or more quotes and then one of those characters.
-    """
-    if value and value[0] in _FIRST_CHARACTERS and _NEEDS_QUOTE.match(value):
-        return "'" + value
-    return value
-
-
-def neutralise_all(data):
-    """Neutralise every text value (not the keys) in JSON-like data: dicts, lists, strings."""
-    if isinstance(data, str):
-        return neutralise(data)
-    if isinstance(data, dict):
-        return {key: neutralise_all(value) for key, value in data.items()}
-    if isinstance(data, list | tuple):
-        return [neutralise_all(value) for value in data]
-    return data
 
 
 # --- the columns ----------------------------------------------------------------------
@@ -207,15 +176,6 @@ def has_reflective_writing(entry: PortfolioEntry) -> bool:
     return entry.has_reflection or bool(
         entry.peer_discussion.strip() or entry.standards_link.strip()
     )
-
-
-def download(body: bytes, mimetype: str, filename: str) -> Response:
-    """A private file download that no browser or proxy keeps a copy of."""
-    response = Response(body, content_type=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def entries_for_export(user: User) -> list:

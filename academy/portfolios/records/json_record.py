@@ -7,7 +7,6 @@ is neutralised as in the spreadsheet exports (`exports.neutralise`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from uuid import NAMESPACE_URL, uuid5
 
 from flask import url_for
@@ -15,10 +14,11 @@ from flask import url_for
 from academy.accounts.models import User
 from academy.escalator.position import Position
 from academy.portfolios.models import PortfolioEntry
-from academy.portfolios.records.exports import hours_text, neutralise, neutralise_all, offering_url
+from academy.portfolios.records.exports import hours_text, offering_url
 from academy.portfolios.summary import Summary
 from academy.reference import Reference, reference
-from academy.timeutil import utcnow
+from academy.spreadsheets.formulas import neutralise, neutralise_all
+from academy.timeutil import iso_utc, utcnow
 
 #: Bumped when a field of the JSON record changes meaning or goes away (adding one does not).
 SCHEMA_VERSION = 1
@@ -39,13 +39,6 @@ NEUTRALISED_NOTICE = (
     "one ' added in front, so no spreadsheet runs it as a formula. To get the original text, "
     "remove one leading ' from a value that starts with quotes followed by one of those."
 )
-
-
-def iso_utc(moment: datetime | None) -> str | None:
-    """A stored naive-UTC datetime as ISO 8601 with a Z."""
-    if moment is None:
-        return None
-    return moment.isoformat(timespec="seconds") + "Z"
 
 
 def _urn(*parts: object) -> str:

@@ -1,4 +1,8 @@
-"""flask create-user: make an account with a role from the command line."""
+"""flask create-user: make an account with a role from the command line.
+
+It lives with the providers' listing, not with accounts, because `--provider`
+makes the account a member of an organisation, which accounts knows nothing of.
+"""
 
 from __future__ import annotations
 
