@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from academy.accounts.operations import authenticate, find_user
 from academy.accounts.passwords import HINT, StrongPassword
+from academy.forms import OptionalSelectField, vocabulary_choices
 from academy.reference import reference
-
-
-def vocabulary_choices(vocabulary, blank: str) -> list[tuple[str, str]]:
-    """Choices for a select: a blank first, then every term by key and label."""
-    return [("", blank), *((t.key, t.label) for t in vocabulary)]
 
 
 def password_fields(label: str, noun: str) -> tuple[PasswordField, PasswordField]:
@@ -30,13 +26,6 @@ def password_fields(label: str, noun: str) -> tuple[PasswordField, PasswordField
         ],
     )
     return password, confirm
-
-
-class OptionalSelectField(SelectField):
-    """A select with a blank first choice meaning "not given" (None in the database)."""
-
-    def process_data(self, value) -> None:
-        super().process_data("" if value is None else value)
 
 
 class ProfileFields:

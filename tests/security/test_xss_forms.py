@@ -19,12 +19,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from academy.accounts.forms import ProfileForm, RegisterForm
-from academy.catalogue.forms import (
-    DeclineForm,
-    OfferingForm,
-    ProviderForm,
-    SessionForm,
-)
+from academy.catalogue.listing.forms import OfferingForm, ProviderForm, SessionForm
+from academy.catalogue.review.forms import DeclineForm
 from academy.extensions import db
 from academy.portfolios.confirmation.operations import facts_code
 from academy.portfolios.confirmation.provider_views import DecisionForm

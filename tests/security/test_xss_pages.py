@@ -18,7 +18,7 @@ import pytest
 from wtforms import URLField
 
 from academy.accounts.forms import LoginForm, RegisterForm
-from academy.catalogue.forms import MemberForm, OfferingForm, ProviderForm, SessionForm
+from academy.catalogue.listing.forms import MemberForm, OfferingForm, ProviderForm, SessionForm
 from academy.portfolios.records.forms import CodeForm, VerifyForm
 from academy.portfolios.sharing.forms import ShareForm
 from tests.conftest import PASSWORD, csrf_token

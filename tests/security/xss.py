@@ -18,15 +18,8 @@ from markupsafe import escape
 from wtforms import HiddenField, PasswordField, StringField
 
 from academy.accounts.forms import LoginForm, ProfileForm, RegisterForm
-from academy.catalogue.forms import (
-    DeclineForm,
-    MemberForm,
-    OfferingForm,
-    ProviderForm,
-    ReturnForm,
-    SessionForm,
-    UnpublishForm,
-)
+from academy.catalogue.listing.forms import MemberForm, OfferingForm, ProviderForm, SessionForm
+from academy.catalogue.review.forms import DeclineForm, ReturnForm, UnpublishForm
 from academy.portfolios.confirmation.provider_views import DecisionForm
 from academy.portfolios.entries.forms import EntryForm
 from academy.portfolios.records.forms import CodeForm, VerifyForm

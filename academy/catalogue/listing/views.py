@@ -21,14 +21,8 @@ from academy.catalogue.access import (
     get_session_for_edit,
     member_providers,
 )
-from academy.catalogue.forms import (
-    ActionForm,
-    MemberForm,
-    OfferingForm,
-    ProviderForm,
-    SessionForm,
-)
 from academy.catalogue.history import offering_history, provider_history
+from academy.catalogue.listing.forms import MemberForm, OfferingForm, ProviderForm, SessionForm
 from academy.catalogue.listing.workflow import (
     WorkflowError,
     republish_offering,
@@ -50,6 +44,7 @@ from academy.catalogue.operations import (
     update_session,
 )
 from academy.extensions import db
+from academy.forms import ActionForm
 
 
 def waiting_for(provider_ids: list[int]) -> dict[int, int]:

@@ -10,7 +10,6 @@ from sqlalchemy.orm import selectinload
 
 from academy.catalogue import review_bp as bp
 from academy.catalogue.access import curator_required, members_with_accounts
-from academy.catalogue.forms import ActionForm, DeclineForm, ReturnForm, UnpublishForm
 from academy.catalogue.history import all_history, offering_history, recently_changed
 from academy.catalogue.listing.views import page_number
 from academy.catalogue.listing.workflow import (
@@ -22,7 +21,9 @@ from academy.catalogue.listing.workflow import (
 from academy.catalogue.models import Offering, Provider
 from academy.catalogue.operations import approve_provider, decline_provider
 from academy.catalogue.queries import get_offering_for_page
+from academy.catalogue.review.forms import DeclineForm, ReturnForm, UnpublishForm
 from academy.extensions import db
+from academy.forms import ActionForm
 
 
 def _offering(slug: str) -> Offering:

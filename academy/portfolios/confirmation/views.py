@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask import abort, flash, redirect, url_for
 from flask_login import login_required
 
-from academy.catalogue.forms import ActionForm
 from academy.extensions import db
+from academy.forms import ActionForm
 from academy.portfolios import bp
 from academy.portfolios.confirmation.operations import (
     ConfirmationError,

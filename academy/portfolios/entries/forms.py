@@ -6,8 +6,13 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from academy.accounts.forms import OptionalSelectField, vocabulary_choices
-from academy.catalogue.forms import DATE_FORMATS, CheckboxesField, yes_no
+from academy.forms import (
+    DATE_FORMATS,
+    CheckboxesField,
+    OptionalSelectField,
+    vocabulary_choices,
+    yes_no,
+)
 from academy.portfolios.confirmation.operations import CONFIRMED_FACTS, changed_facts
 from academy.portfolios.entries.rules import MAX_HOURS, MAX_REFLECTION, entry_problems
 from academy.portfolios.models import PortfolioEntry

@@ -9,12 +9,12 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from academy.catalogue.forms import ActionForm
 from academy.catalogue.queries import get_published_offering
 from academy.escalator.picture import escalator_picture
 from academy.escalator.position import position_of
 from academy.escalator.recommend import suggestions
 from academy.extensions import db
+from academy.forms import ActionForm
 from academy.portfolios import bp
 from academy.portfolios.confirmation.operations import clear_if_facts_changed
 from academy.portfolios.entries.forms import EntryForm

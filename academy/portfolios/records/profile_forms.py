@@ -17,7 +17,7 @@ from datetime import date
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField
 
-from academy.catalogue.forms import DATE_FORMATS
+from academy.forms import DATE_FORMATS
 from academy.portfolios.records.periods import months_before
 from academy.reference import RecordProfile, reference
 from academy.timeutil import today

@@ -12,8 +12,8 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from academy.catalogue.forms import ActionForm
 from academy.extensions import db, limiter
+from academy.forms import ActionForm
 from academy.portfolios import bp, public_bp
 from academy.portfolios.models import IssuedRecord
 from academy.portfolios.records.forms import CodeForm, VerifyForm

@@ -12,8 +12,8 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from academy.catalogue.forms import ActionForm
 from academy.extensions import db, limiter
+from academy.forms import ActionForm
 from academy.portfolios import bp, public_bp
 from academy.portfolios.records.issued import UnknownProfile, build_record
 from academy.portfolios.records.pdf import record_picture

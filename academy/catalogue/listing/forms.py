@@ -1,4 +1,4 @@
-"""Forms for providers and curators: a provider's details, members, offers, dates, reasons.
+"""Forms for providers: their organisation's details, members, offers and dates.
 
 Each form turns its fields into the plain data the operations take
 (`offering_data`, `session_data`, `provider_data`), so views stay short.
@@ -16,13 +16,10 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
-    URLField,
 )
 from wtforms.validators import (
-    URL,
     DataRequired,
     Email,
     InputRequired,
@@ -32,62 +29,19 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from academy.accounts.forms import OptionalSelectField, vocabulary_choices
 from academy.accounts.operations import find_user
+from academy.forms import (
+    DATE_FORMATS,
+    DATE_HINT,
+    CheckboxesField,
+    OptionalSelectField,
+    check_http,
+    strip,
+    vocabulary_choices,
+    web_address,
+    yes_no,
+)
 from academy.reference import reference
-
-YES_NO = [("yes", "Yes"), ("no", "No")]
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
-DATE_HINT = "For example, 31/01/2027."
-
-
-def web_address(label: str, *, required: bool = False, **kwargs) -> URLField:
-    """A web address field that accepts only http and https links."""
-    presence = DataRequired(f"Enter the {label.lower()}.") if required else Optional()
-    return URLField(
-        label,
-        validators=[
-            presence,
-            Length(max=500, message="Use a web address of at most 500 characters."),
-            URL(require_tld=True, message="Enter a web address like https://www.example.org/"),
-        ],
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        **kwargs,
-    )
-
-
-def check_http(field) -> None:
-    """Refuse javascript:, data: and other schemes a browser would run."""
-    if field.data and not field.data.lower().startswith(("http://", "https://")):
-        raise ValidationError("Enter a web address that starts with https:// or http://")
-
-
-class YesNoField(RadioField):
-    """A yes/no question whose stored value is a bool: True shows as "yes"."""
-
-    def process_data(self, value) -> None:
-        if isinstance(value, bool):
-            value = "yes" if value else "no"
-        super().process_data(value)
-
-    @property
-    def answer(self) -> bool:
-        """Whether the answer was yes."""
-        return self.data == "yes"
-
-
-def yes_no(label: str, *, description: str = "") -> YesNoField:
-    """A required yes/no question."""
-    return YesNoField(
-        label,
-        choices=YES_NO,
-        validators=[InputRequired("Answer yes or no.")],
-        description=description,
-    )
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class ProviderForm(FlaskForm):
@@ -96,7 +50,7 @@ class ProviderForm(FlaskForm):
     name = StringField(
         "Name of the organisation",
         validators=[DataRequired("Enter the organisation's name."), Length(max=200)],
-        filters=[_strip],
+        filters=[strip],
     )
     website = web_address("Website (optional)")
     contact_email = EmailField(
@@ -106,7 +60,7 @@ class ProviderForm(FlaskForm):
             Email("Enter an email address like training@example.org.", check_deliverability=False),
             Length(max=254),
         ],
-        filters=[_strip],
+        filters=[strip],
         description="Shown on your public page so practitioners can ask questions.",
     )
     description = TextAreaField(
@@ -160,58 +114,13 @@ class MemberForm(FlaskForm):
             )
 
 
-def reason_field(label: str, hint: str) -> TextAreaField:
-    """A curator's notes or reason, which the provider will read."""
-    return TextAreaField(
-        label,
-        validators=[
-            DataRequired("Write a note for the provider."),
-            Length(max=2000, message="Use at most 2,000 characters."),
-        ],
-        description=hint,
-    )
-
-
-class ReturnForm(FlaskForm):
-    """Send a submitted offer back with notes."""
-
-    reason = reason_field(
-        "What should the provider change?", "The provider sees these notes beside the offer."
-    )
-
-
-class UnpublishForm(FlaskForm):
-    """Take a live offer down, with a reason."""
-
-    reason = reason_field(
-        "Why are you unpublishing it?", "The provider sees this and can change and resubmit."
-    )
-
-
-class DeclineForm(FlaskForm):
-    """Turn an organisation down, with a reason."""
-
-    reason = reason_field(
-        "Why are you declining the organisation?",
-        "Its members see this and can change their details and ask again.",
-    )
-
-
-class ActionForm(FlaskForm):
-    """A button that changes state: only the CSRF token."""
-
-
-class CheckboxesField(SelectMultipleField):
-    """Several choices shown as checkboxes (the template draws them)."""
-
-
 class OfferingForm(FlaskForm):
     """Every field of an offering, in plain questions."""
 
     title = StringField(
         "Title",
         validators=[DataRequired("Enter a title."), Length(max=200)],
-        filters=[_strip],
+        filters=[strip],
     )
     summary = TextAreaField(
         "Summary",
@@ -295,7 +204,7 @@ class OfferingForm(FlaskForm):
     reference = StringField(
         "Your own reference (optional)",
         validators=[Optional(), Length(max=100)],
-        filters=[_strip],
+        filters=[strip],
         description="Your code for this offer. A spreadsheet import with the same "
         "reference updates it rather than adding another.",
     )
@@ -405,7 +314,7 @@ class SessionForm(FlaskForm):
     venue = StringField(
         "Venue (leave blank if online)",
         validators=[Length(max=200)],
-        filters=[_strip],
+        filters=[strip],
         description="The building and town, for example Friends Meeting House, Manchester.",
     )
     region = OptionalSelectField("Region", validate_choice=True)
