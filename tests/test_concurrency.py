@@ -21,15 +21,15 @@ from academy.catalogue.models import Offering
 from academy.extensions import db
 from academy.portfolios.importing.views import ALREADY_ADDED
 from academy.portfolios.models import PortfolioEntry
-from tests.catalogue.test_import import confirm as confirm_offers
-from tests.catalogue.test_import import make_csv, offer
-from tests.catalogue.test_import import upload as upload_offers
+from tests.catalogue.importing.files import confirm as confirm_offers
+from tests.catalogue.importing.files import make_csv, offer
+from tests.catalogue.importing.files import upload as upload_offers
 from tests.conftest import Auth, submit
 from tests.factories import gen_provider, gen_user
-from tests.portfolios.test_entries import ENTRY
-from tests.portfolios.test_log_import import activity, workbook
-from tests.portfolios.test_log_import import confirm as confirm_log
-from tests.portfolios.test_log_import import upload as upload_log
+from tests.portfolios.entries.test_entries import ENTRY
+from tests.portfolios.importing.test_log_import import activity, workbook
+from tests.portfolios.importing.test_log_import import confirm as confirm_log
+from tests.portfolios.importing.test_log_import import upload as upload_log
 
 ENTRIES_EACH = 6
 LOG = [activity(Title=f"Imported activity {n}: Siân’s “café” day") for n in range(8)]

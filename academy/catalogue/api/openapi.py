@@ -5,7 +5,7 @@ give the facets' enums, search_params gives the sorts and flags, and the
 config gives the page sizes and the longest query. Each schema says what the
 code really sends (academy/catalogue/serialise.py and api/views.py): every field
 required, no others (`additionalProperties: false`), and null only where the
-code can send null. tests/catalogue/test_openapi.py runs schemathesis against
+code can send null. tests/catalogue/api/test_openapi.py runs schemathesis against
 it, so a response that drifts from this document fails the suite.
 """
 

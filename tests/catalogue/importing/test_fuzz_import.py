@@ -27,7 +27,7 @@ from academy.extensions import db
 from academy.reference import load_reference
 from academy.spreadsheets.kinds import as_text
 from academy.timeutil import today
-from tests.catalogue.test_import import OFFER_HEADERS, SESSION_HEADERS, confirm, upload
+from tests.catalogue.importing.files import OFFER_HEADERS, SESSION_HEADERS, confirm, upload
 from tests.factories import gen_provider, gen_user
 from tests.fuzzing import (
     cell,

@@ -39,7 +39,7 @@ from tests.fuzzing import (
     xlsx_file,
     yes_no,
 )
-from tests.portfolios.test_log_import import HEADERS, confirm, upload
+from tests.portfolios.importing.test_log_import import HEADERS, confirm, upload
 
 REF = load_reference(Defaults.DATA_DIR)
 WRITING = HEADERS[HEADERS.index("What it was and why it is relevant") : HEADERS.index("Evidence")]
