@@ -23,7 +23,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 ## run: install, migrate, load the demo catalogue, serve on http://127.0.0.1:5000
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
-	$(FLASK) seed-demo
+	$(FLASK) seed-demo --accounts
 	@# Plain http on 127.0.0.1: the session cookie may not insist on HTTPS here.
 	ACADEMY_SESSION_COOKIE_SECURE=false $(FLASK) run --host $(HOST) --port $(PORT)
 

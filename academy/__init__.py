@@ -107,7 +107,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def register_middleware(app: Flask) -> None:
     """Garbage collection between requests (academy/collector.py, a CPython 3.11 crash);
     trust X-Forwarded-* from as many proxies as configured, so rate limits see clients."""
-    app.wsgi_app = between_requests.wrap(app.wsgi_app)
+    if app.config["COLLECTOR_ENABLED"]:
+        app.wsgi_app = between_requests.wrap(app.wsgi_app)
     hops = int(app.config["PROXY_COUNT"])
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -48,6 +48,12 @@ class Defaults:
     VERIFY_RATE_LIMIT = "30 per minute; 300 per hour"
     # /shared/<token>: a reader opens a link a few times; nobody may try tokens by the thousand.
     SHARE_RATE_LIMIT = "60 per minute; 600 per hour"
+    # Python's cyclic garbage collector runs between requests, never inside one
+    # (academy/collector.py: a CPython 3.11 crash). False leaves it to Python.
+    COLLECTOR_ENABLED = True
+    # gunicorn's workers build the search index and freeze the heap before their
+    # first request (academy/warmup.py). False: the first search builds the index.
+    WARM_UP_ENABLED = True
     # Bytes of rendered public pages and API responses each server process keeps
     # for the catalogue's current version (academy/http_cache.py); 0 keeps none.
     PAGE_CACHE_BYTES = 16 * 1024 * 1024

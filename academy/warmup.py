@@ -32,6 +32,8 @@ def register(app: Flask, *builders: Callable[[], object]) -> None:
 
 def settle(app: Flask) -> None:
     """Build what every request reads (if the database is ready) and freeze what exists now."""
+    if not app.config["WARM_UP_ENABLED"]:
+        return
     with app.app_context():
         try:
             for build in app.extensions.get("academy.warm_up", ()):

@@ -50,7 +50,9 @@ from math import ceil
 from pathlib import Path
 from time import monotonic, sleep
 
+from bench.common import DEFAULT_POSTGRES, ENV_POSTGRES, postgres_problem
 from bench.generate import (
+    NATIONAL_OFFERINGS,
     OUT_DIR,
     Prepared,
     bench_settings,
@@ -62,8 +64,6 @@ from bench.search import search_mix, shown_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = Path(__file__).resolve().parent / "wrk" / "paths.lua"
-DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/bench_academy"
-ENV_POSTGRES = "ACADEMY_BENCH_DATABASE_URL"
 
 #: Seconds each target is driven for.
 DURATION = 20
@@ -841,11 +841,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """`python -m bench.load`: the load test alone."""
     args = parse_args(argv)
-    # Imported here, not at the top: bench/__main__.py imports this module.
-    from bench.__main__ import parse_args as bench_args
-    from bench.__main__ import postgres_problem
 
-    offerings = args.offerings or bench_args([]).offerings
+    offerings = args.offerings or NATIONAL_OFFERINGS
     overrides = []
     for option, value in (
         ("--workers", args.workers),

@@ -41,6 +41,7 @@ from academy.portfolios.entries.views import overview
 from academy.portfolios.models import PortfolioEntry
 from academy.timeutil import today
 from academy.warmup import settle
+from bench.common import DEFAULT_POSTGRES, ENV_POSTGRES, postgres_problem
 from bench.generate import (
     NATIONAL_OFFERINGS,
     Prepared,
@@ -54,8 +55,6 @@ from bench.search import BenchmarkError, percentile
 
 ENTRIES = 2000
 LEARNER = "bench-learner@example.org"
-DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/bench_academy"
-ENV_POSTGRES = "ACADEMY_BENCH_DATABASE_URL"
 #: p95 targets in milliseconds.
 TARGETS = {"page": 100.0, "xlsx": 1500.0, "csv": 300.0, "json": 300.0}
 URLS = {
@@ -349,8 +348,6 @@ def main(argv: list[str] | None = None) -> int:
 
     def out(message: str) -> None:
         print(message, flush=True)
-
-    from bench.__main__ import postgres_problem
 
     try:
         run(

@@ -32,7 +32,8 @@ from collections.abc import Callable
 from pathlib import Path
 from time import monotonic, sleep
 
-from bench.generate import OUT_DIR, Prepared, prepare_postgres, prepare_sqlite
+from bench.common import log, out, postgres_problem
+from bench.generate import NATIONAL_OFFERINGS, OUT_DIR, Prepared, prepare_postgres, prepare_sqlite
 from bench.load import (
     CONNECTIONS,
     DEFAULT_POSTGRES,
@@ -283,15 +284,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """`python -m bench.soak`: the soak alone."""
     args = parse_args(argv)
-    # Imported here, not at the top: bench/__main__.py imports this module.
-    from bench.__main__ import log, out, postgres_problem
-    from bench.__main__ import parse_args as bench_args
 
     postgres = None
     if not args.no_postgres:
         postgres = args.postgres or os.environ.get(ENV_POSTGRES) or DEFAULT_POSTGRES
     clean, _reports = run(
-        offerings=args.offerings or bench_args([]).offerings,
+        offerings=args.offerings or NATIONAL_OFFERINGS,
         sqlite=not args.no_sqlite,
         postgres=postgres,
         postgres_problem=postgres_problem,

@@ -221,6 +221,23 @@ def test_settling_an_unmigrated_database_leaves_the_index_for_later(tmp_path):
     assert "academy.facet_index" not in app.extensions
 
 
+def test_warm_up_can_be_turned_off(app, catalogue):
+    """With WARM_UP_ENABLED false, does a worker leave the index to the first search and the
+    heap unfrozen?"""
+    import gc
+
+    from academy.warmup import settle
+
+    app.config["WARM_UP_ENABLED"] = False
+    frozen = gc.get_freeze_count()
+    try:
+        settle(app)
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+    assert "academy.facet_index" not in app.extensions
+
+
 @pytest.mark.parametrize(
     "url, data",
     [

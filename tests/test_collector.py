@@ -99,3 +99,24 @@ def test_nothing_is_collected_before_python_would_have_collected(collection_on):
     cycles = [Cycle() for _ in range(gc.get_threshold()[0] + 10)]
     del cycles
     assert collect_due() is not None
+
+
+def test_the_collector_can_be_turned_off(database_url, collection_on):
+    """With COLLECTOR_ENABLED false, does Python's own collector stay on during a request?"""
+    from academy import create_app
+    from tests.conftest import app_settings, release
+
+    app = create_app({**app_settings(database_url), "COLLECTOR_ENABLED": False})
+    try:
+        seen = {}
+
+        @app.get("/_probe")
+        def probe():
+            seen["enabled"] = gc.isenabled()
+            seen["in_flight"] = between_requests.in_flight
+            return "ok"
+
+        assert app.test_client().get("/_probe").status_code == 200
+        assert seen == {"enabled": True, "in_flight": 0}
+    finally:
+        release(app)

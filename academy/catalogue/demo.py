@@ -17,8 +17,11 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from academy import signals
+from academy.accounts.operations import find_user, register_user
 from academy.catalogue.models import Offering, Provider
 from academy.catalogue.operations import (
+    add_member,
     approve_provider,
     create_offering,
     create_provider,
@@ -32,6 +35,15 @@ from academy.reference import Reference, read_toml, reference
 from academy.timeutil import today
 
 PROVIDER_FIELDS = ("name", "website", "contact_email", "description", "user_led")
+
+#: The password of every demo account: published here and in the README, so local use only.
+DEMO_PASSWORD = "learn-relate-grow"  # noqa: S105 (published: local demo accounts only)
+#: The demo accounts, one a role: (email, name, role).
+DEMO_ACCOUNTS = (
+    ("learner@example.org", "Demo Learner", "learner"),
+    ("provider@example.org", "Demo Provider Member", "provider"),
+    ("curator@example.org", "Demo Curator", "curator"),
+)
 
 
 class DemoDataError(ValueError):
@@ -144,11 +156,60 @@ def load_demo(path: Path, *, on: date | None = None) -> Counter:
     return counts
 
 
+def load_demo_accounts(provider: Provider, *, on: date | None = None) -> list[str]:
+    """Make the demo accounts that are missing (never touching one that exists); returns
+    the emails made. The provider member joins `provider`; the learner's first entries
+    come from the portfolios (`signals.demo_learner_created`)."""
+    made = []
+    for email, name, role in DEMO_ACCOUNTS:
+        if find_user(email) is not None:
+            continue
+        user = register_user(email, DEMO_PASSWORD, name)
+        made.append(email)
+        if role == "curator":
+            user.is_curator = True
+        elif role == "provider":
+            add_member(provider, user)
+        else:
+            signals.demo_learner_created.send(user, today=on or today())
+    db.session.flush()
+    return made
+
+
 @click.command("seed-demo")
 @with_appcontext
-def seed_demo_command() -> None:
+@click.option(
+    "--accounts",
+    is_flag=True,
+    help=f"Also make a demo account for each role, all with the password {DEMO_PASSWORD!r}: "
+    "for a machine of your own only.",
+)
+@click.option(
+    "--allow-postgres",
+    is_flag=True,
+    help="Make the demo accounts even on PostgreSQL (how the Academy runs in production).",
+)
+def seed_demo_command(accounts: bool, allow_postgres: bool) -> None:
     """Load the illustrative demo catalogue (safe to run again: it changes nothing new)."""
+    if accounts and db.engine.dialect.name == "postgresql" and not allow_postgres:
+        raise click.UsageError(
+            "This database is PostgreSQL, which is how the Academy runs in production, and "
+            "the demo accounts' password is published. Nothing was loaded. Leave out "
+            "--accounts, or add --allow-postgres if this really is a machine of your own."
+        )
     counts = load_demo(demo_path())
+    made = load_demo_accounts(first_provider()) if accounts else []
     db.session.commit()
     summary = ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "nothing to do"
     click.echo(f"Demo catalogue loaded: {summary}.")
+    if accounts:
+        click.echo(f"Demo accounts (password {DEMO_PASSWORD}), for this machine only:")
+        for email, _name, role in DEMO_ACCOUNTS:
+            state = "made now" if email in made else "already there"
+            click.echo(f"  {role:<8}  {email}  ({state})")
+
+
+def first_provider() -> Provider:
+    """The demo catalogue's first provider, whose member the demo provider account becomes."""
+    slug = read_toml(demo_path())["provider"][0]["slug"]
+    return db.session.scalar(select(Provider).where(Provider.slug == slug))

@@ -9,15 +9,17 @@ few entries.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import delete, func, select
 
 from academy import signals
 from academy.accounts.models import User
+from academy.catalogue.models import Offering
 from academy.escalator.position import position_of
 from academy.extensions import db
 from academy.portfolios.confirmation.operations import pending_counts
+from academy.portfolios.entries.operations import create_entry, values_from_offering
 from academy.portfolios.models import IssuedRecord, PortfolioEntry, ProfileChoice, ShareLink
 from academy.portfolios.queries import entry_rows
 from academy.portfolios.records.json_record import portfolio_record
@@ -116,3 +118,28 @@ def records_section(user: User, *, formdata=None, **_) -> dict:
 def confirmation_requests(provider_ids: list[int], **_) -> dict:
     """How many confirmation requests wait for each provider."""
     return pending_counts(provider_ids)
+
+
+#: The demo learner's entries: how many weeks ago each began, and what they wrote.
+DEMO_ENTRIES = (
+    (
+        30,
+        "Hearing a trainer with lived experience describe being on the ward changed how I "
+        "start conversations: I now ask what has helped before, not only what went wrong.",
+    ),
+    (12, ""),
+    (4, ""),
+)
+
+
+@signals.demo_learner_created.connect
+def demo_entries(user: User, *, today: date, **_) -> None:
+    """A few completed activities from the demo catalogue, one with a reflection."""
+    offerings = db.session.scalars(
+        select(Offering).where(Offering.status == "published").order_by(Offering.id).limit(3)
+    )
+    for offering, (weeks, learning) in zip(offerings, DEMO_ENTRIES, strict=False):
+        values = values_from_offering(offering)
+        values["starts_on"] = values["ends_on"] = today - timedelta(weeks=weeks)
+        values["learning"] = learning
+        create_entry(user, values, offering=offering)

@@ -6,9 +6,13 @@ from collections import Counter
 
 from sqlalchemy import select
 
+from academy.accounts.models import User
+from academy.catalogue.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from academy.catalogue.models import AuditEvent, Offering, OfferingSession, OfferingTag, Provider
 from academy.extensions import db
+from academy.portfolios.models import PortfolioEntry
 from academy.reference import reference
+from academy.timeutil import today
 
 
 def snapshot(app) -> dict:
@@ -96,3 +100,67 @@ def test_demo_tags_use_known_vocabulary(app, runner):
         assert tags
         for facet, key in tags:
             assert key in vocab[facet], (facet, key)
+
+
+def test_demo_accounts_can_log_in_each_to_its_own_pages(app, runner, client, auth):
+    """Does `seed-demo --accounts` make a learner with entries, a provider member and a curator,
+    each able to log in with the printed password and reach the pages of their role?"""
+    result = runner.invoke(args=["seed-demo", "--accounts"])
+    assert result.exit_code == 0, result.output
+    assert f"password {DEMO_PASSWORD}" in result.output
+    for email, _name, role in DEMO_ACCOUNTS:
+        assert f"{role:<8}  {email}  (made now)" in result.output
+
+    for email, page in (
+        ("learner@example.org", "/portfolio/"),
+        ("provider@example.org", "/provide/"),
+        ("curator@example.org", "/review/"),
+    ):
+        assert auth.login(email, DEMO_PASSWORD).status_code == 302
+        assert client.get(page).status_code == 200, email
+        auth.logout()
+    with app.app_context():
+        learner = db.session.scalar(select(User).where(User.email == "learner@example.org"))
+        entries = db.session.scalars(
+            select(PortfolioEntry).where(PortfolioEntry.user_id == learner.id)
+        ).all()
+        assert len(entries) == 3
+        assert all(entry.ends_on < today() for entry in entries), "done, not planned"
+        assert sum(bool(entry.learning) for entry in entries) == 1
+
+
+def test_demo_accounts_twice_change_nothing_and_are_not_made_without_the_flag(app, runner):
+    """Does a second `--accounts` leave the accounts as they are, and plain seed-demo make none?"""
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(User)) == 0
+    assert runner.invoke(args=["seed-demo", "--accounts"]).exit_code == 0
+    with app.app_context():
+        hashes = dict(db.session.execute(select(User.email, User.password_hash)).all())
+        entries = db.session.scalar(select(db.func.count()).select_from(PortfolioEntry))
+    again = runner.invoke(args=["seed-demo", "--accounts"])
+    assert again.exit_code == 0 and again.output.count("(already there)") == 3
+    with app.app_context():
+        assert dict(db.session.execute(select(User.email, User.password_hash)).all()) == hashes
+        assert db.session.scalar(select(db.func.count()).select_from(PortfolioEntry)) == entries
+
+
+def test_demo_accounts_are_refused_on_postgresql_unless_asked(app, runner):
+    """On PostgreSQL (how the Academy runs in production), is `--accounts` refused, with nothing
+    loaded, unless `--allow-postgres` is given too?"""
+    with app.app_context():
+        on_postgres = db.engine.dialect.name == "postgresql"
+    refused = runner.invoke(args=["seed-demo", "--accounts"])
+    with app.app_context():
+        users = db.session.scalar(select(db.func.count()).select_from(User))
+        offerings = db.session.scalar(select(db.func.count()).select_from(Offering))
+    if on_postgres:
+        assert refused.exit_code == 2 and "--allow-postgres" in refused.output
+        assert (users, offerings) == (0, 0)
+        allowed = runner.invoke(args=["seed-demo", "--accounts", "--allow-postgres"])
+        assert allowed.exit_code == 0, allowed.output
+        with app.app_context():
+            assert db.session.scalar(select(db.func.count()).select_from(User)) == 3
+    else:
+        assert refused.exit_code == 0, refused.output
+        assert users == 3 and offerings > 0
