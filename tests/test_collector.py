@@ -26,8 +26,8 @@ def collection_on():
     (gc.enable if was else gc.disable)()
 
 
-def test_automatic_collection_is_off_during_a_request_and_on_after_it(app, collection_on):
-    """Is the collector paused while a view runs, and running again once it has answered?"""
+def seen_during_a_request(app) -> dict:
+    """Whether automatic collection was on, and how many requests were in flight, in a view."""
     seen = {}
 
     @app.get("/_probe")
@@ -37,7 +37,12 @@ def test_automatic_collection_is_off_during_a_request_and_on_after_it(app, colle
         return "ok"
 
     assert app.test_client().get("/_probe").status_code == 200
-    assert seen == {"enabled": False, "in_flight": 1}
+    return seen
+
+
+def test_automatic_collection_is_off_during_a_request_and_on_after_it(app, collection_on):
+    """Is the collector paused while a view runs, and running again once it has answered?"""
+    assert seen_during_a_request(app) == {"enabled": False, "in_flight": 1}
     assert gc.isenabled()
     assert between_requests.in_flight == 0
 
@@ -108,15 +113,6 @@ def test_the_collector_can_be_turned_off(database_url, collection_on):
 
     app = create_app({**app_settings(database_url), "COLLECTOR_ENABLED": False})
     try:
-        seen = {}
-
-        @app.get("/_probe")
-        def probe():
-            seen["enabled"] = gc.isenabled()
-            seen["in_flight"] = between_requests.in_flight
-            return "ok"
-
-        assert app.test_client().get("/_probe").status_code == 200
-        assert seen == {"enabled": True, "in_flight": 0}
+        assert seen_during_a_request(app) == {"enabled": True, "in_flight": 0}
     finally:
         release(app)
