@@ -184,7 +184,8 @@ def register_listeners(app: Flask) -> None:
     from academy.catalogue import listeners as catalogue_listeners
     from academy.portfolios import listeners as portfolio_listeners
 
-    app.extensions["academy.listeners"] = (catalogue_listeners, portfolio_listeners)
+    catalogue_listeners.connect()
+    portfolio_listeners.connect()
 
 
 def register_health_check(app: Flask) -> None:

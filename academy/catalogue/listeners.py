@@ -23,7 +23,13 @@ NAMING_ACTIONS = ("provider.member_added", "provider.member_removed")
 DELETED_ACCOUNT = "(a deleted account)"
 
 
-@signals.account_data.connect
+def connect() -> None:
+    """Answer the signals (blinker keeps one connection however often this runs)."""
+    signals.account_data.connect(account_data)
+    signals.account_deletion_blockers.connect(providers_left_without_members)
+    signals.deleting_account.connect(forget_names_in_history)
+
+
 def account_data(user: User, **_) -> dict:
     """The organisations a user belongs to, what they did there, and where history names them."""
     actions = db.session.scalars(
@@ -67,7 +73,6 @@ def account_data(user: User, **_) -> dict:
     )
 
 
-@signals.account_deletion_blockers.connect
 def providers_left_without_members(user: User, **_) -> list[Provider]:
     """The organisations whose only member this user is, by name."""
     other = aliased(ProviderMember)
@@ -84,7 +89,6 @@ def providers_left_without_members(user: User, **_) -> list[Provider]:
     return sorted(alone, key=lambda provider: provider.name.casefold())
 
 
-@signals.deleting_account.connect
 def forget_names_in_history(user: User, **_) -> None:
     """History keeps what was done, naming no one: the events that named the user say
     "(a deleted account)"; the database sets the events' actor to null."""

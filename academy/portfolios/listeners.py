@@ -33,6 +33,16 @@ from academy.timeutil import iso_utc
 OWNED = (PortfolioEntry, ProfileChoice, IssuedRecord, ShareLink)
 
 
+def connect() -> None:
+    """Answer the signals (blinker keeps one connection however often this runs)."""
+    signals.account_data.connect(account_data)
+    signals.account_deletion_counts.connect(entry_count)
+    signals.deleting_account.connect(delete_portfolio)
+    signals.profile_page.connect(records_section)
+    signals.provider_waiting.connect(confirmation_requests)
+    signals.demo_learner_created.connect(demo_entries)
+
+
 def _day(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -41,7 +51,6 @@ def _owned(model, user: User):
     return db.session.scalars(select(model).where(model.user_id == user.id).order_by(model.id))
 
 
-@signals.account_data.connect
 def account_data(user: User, **_) -> dict:
     """A learner's record profiles, issued records, share links and the portfolio record."""
     ref = reference()
@@ -91,7 +100,6 @@ def account_data(user: User, **_) -> dict:
     return sections
 
 
-@signals.account_deletion_counts.connect
 def entry_count(user: User, **_) -> dict:
     """How many activities deleting the account would delete."""
     count = db.session.scalar(
@@ -100,7 +108,6 @@ def entry_count(user: User, **_) -> dict:
     return {"entries": count}
 
 
-@signals.deleting_account.connect
 def delete_portfolio(user: User, **_) -> None:
     """The portfolio, record profiles, issued records (their codes then check as never
     issued) and share links go with the account."""
@@ -108,13 +115,11 @@ def delete_portfolio(user: User, **_) -> None:
         db.session.execute(delete(model).where(model.user_id == user.id))
 
 
-@signals.profile_page.connect
 def records_section(user: User, *, formdata=None, **_) -> dict:
     """The profile page's "Your records" form: the learner's choices, or what they sent."""
     return {"records": records_form(user, formdata=formdata)}
 
 
-@signals.provider_waiting.connect
 def confirmation_requests(provider_ids: list[int], **_) -> dict:
     """How many confirmation requests wait for each provider."""
     return pending_counts(provider_ids)
@@ -132,7 +137,6 @@ DEMO_ENTRIES = (
 )
 
 
-@signals.demo_learner_created.connect
 def demo_entries(user: User, *, today: date, **_) -> None:
     """A few completed activities from the demo catalogue, one with a reflection."""
     offerings = db.session.scalars(
