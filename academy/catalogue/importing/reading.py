@@ -31,11 +31,15 @@ from academy.spreadsheets import (
     Problem,
     SpreadsheetError,
     Workbook,
+    fold_name,
     match_columns,
     parse_rows,
     read_spreadsheet,
 )
 from academy.spreadsheets.problems import notes_as_json, notes_from_json
+
+#: The data sheets' names as compared (a sheet of either is never "ignored").
+_FOLDED_DATA = {fold_name(OFFERINGS_SHEET), fold_name(SESSIONS_SHEET)}
 
 
 @dataclass
@@ -187,7 +191,7 @@ def _find_sheets(book: Workbook, problems: list[Problem]):
                 )
             )
     for sheet in others:
-        if sheet.name.casefold() in TEMPLATE_SHEETS or _fold(sheet.name) in _FOLDED_DATA:
+        if sheet.name.casefold() in TEMPLATE_SHEETS or fold_name(sheet.name) in _FOLDED_DATA:
             continue
         state = "hidden sheet" if sheet.hidden else "sheet"
         problems.append(
@@ -198,14 +202,6 @@ def _find_sheets(book: Workbook, problems: list[Problem]):
             )
         )
     return offers, dates
-
-
-def _fold(name: str) -> str:
-    """A sheet name as compared: spaces collapsed, any case."""
-    return " ".join(name.split()).casefold()
-
-
-_FOLDED_DATA = {_fold(OFFERINGS_SHEET), _fold(SESSIONS_SHEET)}
 
 
 def _skip_example(parsed, sheet: str, problems: list[Problem]) -> bool:
