@@ -88,11 +88,7 @@ def import_offerings():
 @login_required
 def confirm_import():
     """Write the previewed file, all of it or nothing, and go back to the listings."""
-    approved_providers()
-    pending = offers_upload.waiting()
-    provider = db.get_or_404(Provider, pending["provider_id"])
-    provider = get_provider_for_member(provider.slug, approved=True)
-    mode = pending["mode"] if pending["mode"] in ("draft", "submit") else "draft"
+    pending, provider, mode = waiting_import()
     result = offers_upload.confirm(
         pending,
         take_turns=partial(take_turns, Provider, provider.id),
@@ -103,6 +99,16 @@ def confirm_import():
         return preview_page(provider, result.preview, mode, result.confirm, result.message), 409
     again = url_for("provide.import_offerings", provider=provider.slug)
     return result.redirect(home=url_for("provide.dashboard"), upload=again)
+
+
+def waiting_import() -> tuple[dict, Provider, str]:
+    """The upload the confirm form names, its organisation and mode (403, 400 or 404 if not)."""
+    approved_providers()
+    pending = offers_upload.waiting()
+    provider = db.get_or_404(Provider, pending["provider_id"])
+    provider = get_provider_for_member(provider.slug, approved=True)
+    mode = pending["mode"] if pending["mode"] in ("draft", "submit") else "draft"
+    return pending, provider, mode
 
 
 def preview_page(
