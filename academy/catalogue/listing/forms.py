@@ -115,6 +115,11 @@ class MemberForm(FlaskForm):
             )
 
 
+def at_most(length: int, message: str = "Use at most {:,} characters.") -> Length:
+    """A limit on a text's length, with a message that gives it."""
+    return Length(max=length, message=message.format(length))
+
+
 def offering_hours_field(label: str, description: str) -> DecimalField:
     """Contact or CPD hours: optional, from 0 to the most an offering may have."""
     return DecimalField(
@@ -144,10 +149,7 @@ class OfferingForm(FlaskForm):
         "Summary",
         validators=[
             DataRequired("Enter a one or two sentence summary."),
-            Length(
-                max=LIMITS.summary,
-                message=f"Keep the summary to {LIMITS.summary:,} characters or fewer.",
-            ),
+            at_most(LIMITS.summary, "Keep the summary to {:,} characters or fewer."),
         ],
         description="One or two sentences shown in search results.",
     )
@@ -155,9 +157,7 @@ class OfferingForm(FlaskForm):
         "Full description",
         validators=[
             DataRequired("Describe the training."),
-            Length(
-                max=LIMITS.description, message=f"Use at most {LIMITS.description:,} characters."
-            ),
+            at_most(LIMITS.description),
         ],
         description="What it covers, how it is taught, and what people take away. "
         "Leave a blank line between paragraphs.",
@@ -213,13 +213,7 @@ class OfferingForm(FlaskForm):
     lived_experience_led = yes_no("Is it led by people with lived experience?")
     co_production_statement = TextAreaField(
         "How was it co-produced? (optional)",
-        validators=[
-            Optional(),
-            Length(
-                max=LIMITS.co_production_statement,
-                message=f"Use at most {LIMITS.co_production_statement:,} characters.",
-            ),
-        ],
+        validators=[Optional(), at_most(LIMITS.co_production_statement)],
         description="In your own words: who designed it, who delivers it, and how.",
     )
     booking_url = web_address("Booking or information page (optional)")
