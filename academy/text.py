@@ -20,15 +20,20 @@ def format_pence(pence: int | None) -> str:
 
 
 def format_hours(hours: float | None) -> str:
-    """6.5 hours, 1 hour, or an empty string when unknown."""
+    """6.5 hours, 1 hour, 1500 hours, or an empty string when unknown."""
     if hours is None:
         return ""
-    text = f"{hours:g}"
+    text = format_number(hours, grouped=False)
     return f"{text} hour" if hours == 1 else f"{text} hours"
 
 
-def format_number(value: float | int | None) -> str:
-    """35, 19.5 or 0.25: a figure with at most two decimals and no trailing zeros."""
+def format_number(value: float | int | None, *, grouped: bool = True) -> str:
+    """35, 1,250, 19.5 or 0.25: a figure with at most two decimals and no trailing zeros.
+
+    `grouped=False` leaves out the thousands separator (1250), as hours are
+    written in words and in a CSV cell.
+    """
     if value is None:
         return ""
-    return f"{float(value):,.2f}".rstrip("0").rstrip(".")
+    text = f"{float(value):,.2f}" if grouped else f"{float(value):.2f}"
+    return text.rstrip("0").rstrip(".")

@@ -7,6 +7,7 @@ and already-validated values, flush, and leave committing to the caller.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -24,6 +25,23 @@ from academy.extensions import db
 from academy.reference import reference
 from academy.text import slugify
 from academy.timeutil import utcnow
+
+
+@dataclass(frozen=True)
+class OfferingLimits:
+    """The most an offering may hold: the form and the spreadsheet import both check these."""
+
+    title: int = 200  # characters
+    summary: int = 500
+    description: int = 20_000
+    co_production_statement: int = 2000
+    reference: int = 100
+    hours: int = 10_000  # contact hours, and CPD hours
+    credit: int = 720  # academic credit
+    cost_pounds: int = 100_000
+
+
+OFFERING_LIMITS = OfferingLimits()
 
 #: Offering fields set directly from validated data.
 OFFERING_FIELDS = (

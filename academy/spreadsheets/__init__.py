@@ -5,6 +5,8 @@ describes its sheets as `Column`s; `read_spreadsheet` turns an uploaded
 .xlsx or .csv into rows (refusing anything unsafe with a plain message);
 `match_columns` and `parse_rows` turn rows into values and `Problem`s that
 name the sheet, row and column; `write_template` makes the .xlsx to fill in.
+`flow.UploadFlow` keeps a checked upload between its preview and its
+confirmation, and confirms it once.
 """
 
 from academy.spreadsheets.columns import Column, ParsedRow, Table, match_columns, parse_rows
@@ -22,7 +24,8 @@ from academy.spreadsheets.kinds import (
     YesNo,
 )
 from academy.spreadsheets.problems import Findings, Problem, SpreadsheetError
-from academy.spreadsheets.reading import Limits, Row, Sheet, Workbook, read_spreadsheet
+from academy.spreadsheets.reading import Row, Sheet, Workbook, fold_name, read_spreadsheet
+from academy.spreadsheets.safety import Limits
 from academy.spreadsheets.template import TemplateSheet, write_template
 
 __all__ = [
@@ -48,6 +51,7 @@ __all__ = [
     "WebAddress",
     "Workbook",
     "YesNo",
+    "fold_name",
     "match_columns",
     "parse_rows",
     "read_spreadsheet",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 
@@ -53,9 +54,19 @@ def notes_from_json(saved: list[list]) -> list[Problem]:
 
 
 class Findings:
-    """What reading a file found, for a preview: its `problems`, sorted into kinds."""
+    """What reading a file found, for a preview: its `problems`, sorted into kinds, and its
+    `rows`, counted by what confirming would do with each."""
 
     problems: list[Problem]
+    rows: list  # each with an `action`, one of `actions`
+    #: What confirming may do with a row (new, update, error...), in the order counted.
+    actions: tuple[str, ...] = ()
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many rows there are of each action."""
+        found = Counter(row.action for row in self.rows)
+        return {action: found[action] for action in self.actions}
 
     @property
     def errors(self) -> list[Problem]:

@@ -1,19 +1,11 @@
-"""Read an uploaded .xlsx or .csv into sheets of rows, refusing anything unsafe.
+"""Read an uploaded .xlsx or .csv into sheets of rows, once `safety` has let it through.
 
-The checks run before any parser sees the bytes: the size; the first bytes
-against the file's extension (an old .xls or a password-protected workbook
-is an OLE container, not a zip); and, for a workbook, every zip member's
-declared uncompressed size and compression ratio, so a zip bomb is refused
-without unpacking it (Python's zipfile never reads past a member's declared
-size). Only then does openpyxl open it, read-only and with the values Excel
-saved for formulas (never evaluating them). openpyxl parses the XML with
-defusedxml when it is installed, which refuses entity tricks; we check that
-it does, and refuse workbooks if it does not.
-
-Hidden sheets are kept but marked; merged cells give their value to every row
-they cover (in their first column); blank rows are skipped but row numbers
-stay those the spreadsheet program shows. CSV may be UTF-8 (with or without a
-byte-order mark), UTF-16 with a byte-order mark, or Windows-1252.
+openpyxl opens a workbook read-only and with the values Excel saved for
+formulas (never evaluating them). Hidden sheets are kept but marked; merged
+cells give their value to every row they cover (in their first column);
+blank rows are skipped but row numbers stay those the spreadsheet program
+shows. CSV may be UTF-8 (with or without a byte-order mark), UTF-16 with a
+byte-order mark, or Windows-1252.
 """
 
 from __future__ import annotations
@@ -21,49 +13,29 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import math
 import re
 import warnings
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 
 import openpyxl
-import openpyxl.xml
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 from openpyxl.utils.cell import range_boundaries
 
+from academy.spreadsheets.kinds import is_blank
 from academy.spreadsheets.problems import Problem, SpreadsheetError
+from academy.spreadsheets.safety import (
+    Limits,
+    check_xml_parser,
+    check_zip,
+    damaged_message,
+    kind_of_upload,
+    xml_attack_message,
+)
 
 log = logging.getLogger(__name__)
-
-ZIP_MAGIC = b"PK\x03\x04"
-EMPTY_ZIP_MAGIC = b"PK\x05\x06"
-OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
-#: Other files people upload by mistake, by their first bytes.
-OTHER_MAGIC = {
-    b"%PDF": "a PDF document",
-    b"\x89PNG": "a picture (PNG)",
-    b"\xff\xd8\xff": "a picture (JPEG)",
-    b"GIF8": "a picture (GIF)",
-    b"{\\rtf": "a Rich Text document",
-}
-SAVE_AS = "Open it in Excel, LibreOffice or Google Sheets and save it as an Excel workbook (.xlsx)"
-MB = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How big an upload may be, before and after unpacking."""
-
-    max_bytes: int = 5 * MB
-    max_uncompressed: int = 64 * MB
-    max_ratio: int = 100
-    max_members: int = 500
-    max_rows: int = 50_000  # non-blank rows in one sheet
-    max_columns: int = 100
 
 
 @dataclass(frozen=True)
@@ -93,13 +65,13 @@ class Workbook:
 
     def sheet(self, name: str, *, hidden: bool = False) -> Sheet | None:
         """The sheet with this name (any case, spaces trimmed), visible unless asked."""
-        wanted = _fold(name)
+        wanted = fold_name(name)
         return next(
-            (s for s in self.sheets if _fold(s.name) == wanted and s.hidden == hidden), None
+            (s for s in self.sheets if fold_name(s.name) == wanted and s.hidden == hidden), None
         )
 
 
-def _fold(name: str) -> str:
+def fold_name(name: str) -> str:
     """A sheet name as compared: spaces collapsed, any case."""
     return " ".join(name.split()).casefold()
 
@@ -117,159 +89,31 @@ def read_spreadsheet(
     Sheets named in `skip` (a template's own, say) are listed without their rows.
     """
     limits = limits or Limits()
-    if not data:
-        raise SpreadsheetError("The file is empty. Choose the spreadsheet you filled in.")
-    if len(data) > limits.max_bytes:
-        raise SpreadsheetError(
-            f"The file is {_megabytes(len(data))}; files can be at most "
-            f"{_megabytes(limits.max_bytes)}. Split it into smaller files and upload each one."
-        )
-    extension = PurePosixPath((filename or "").replace("\\", "/")).suffix.lower()
-    kind = sniff(data)
-    if extension == ".xlsx":
-        if kind == "zip":
-            return read_xlsx(data, limits, skip=skip)
-        if kind == "ole":
-            raise SpreadsheetError(_ole_message())
-        if kind == "text":
-            raise SpreadsheetError(
-                "The file is called .xlsx but it holds plain text, not an Excel workbook. "
-                f"{SAVE_AS}, or if it is a CSV file, give its name the ending .csv."
-            )
-        raise SpreadsheetError(f"The file is called .xlsx but it is {_describe(kind)}. {SAVE_AS}.")
-    if extension == ".csv":
-        if kind == "zip":
-            raise SpreadsheetError(
-                "The file is called .csv but it is an Excel workbook. Give its name the ending "
-                ".xlsx, or save it from your spreadsheet program as CSV."
-            )
-        if kind == "ole":
-            raise SpreadsheetError(
-                "The file is called .csv but it is an old Excel (.xls) or password-protected "
-                f"workbook. {SAVE_AS}, or as CSV."
-            )
-        if kind != "text":
-            raise SpreadsheetError(f"The file is called .csv but it is {_describe(kind)}.")
-        return read_csv(data, limits, sheet_name=csv_sheet)
-    if extension == ".xls":
-        raise SpreadsheetError(
-            f"Old Excel 97–2003 workbooks (.xls) cannot be read. {SAVE_AS} and upload that."
-        )
-    if extension in (".ods", ".numbers", ".xlsm", ".xlsb", ".xltx"):
-        raise SpreadsheetError(f"Files ending {extension} cannot be read. {SAVE_AS} or as CSV.")
-    raise SpreadsheetError(
-        "Upload a spreadsheet: an Excel workbook (.xlsx) or a CSV file (.csv)."
-        + (f" This file ends {extension}." if extension else "")
-    )
+    if kind_of_upload(data, filename, limits) == "xlsx":
+        return read_xlsx(data, limits, skip=skip)
+    return read_csv(data, limits, sheet_name=csv_sheet)
 
 
-def sniff(data: bytes) -> str:
-    """What the first bytes say a file is: zip, ole, text, or another kind."""
-    head = data[:8]
-    if head.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC)):
-        return "zip"
-    if head.startswith(OLE_MAGIC):
-        return "ole"
-    for magic in OTHER_MAGIC:
-        if head.startswith(magic):
-            return magic.decode("latin-1")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "text"  # UTF-16 with a byte-order mark: Excel's "Unicode text"
-    if b"\x00" in data[:4096]:
-        return "binary"
-    return "text"
+def _trim(values) -> tuple:
+    """The row without its trailing empty cells (an empty tuple for a blank row)."""
+    end = len(values)
+    while end and is_blank(values[end - 1]):
+        end -= 1
+    return tuple(values[:end])
 
 
-def _describe(kind: str) -> str:
-    """What a sniffed kind of file is, in words."""
-    for magic, what in OTHER_MAGIC.items():
-        if kind == magic.decode("latin-1"):
-            return what
-    return "not a spreadsheet"
-
-
-def _ole_message() -> str:
-    """The message for a password-protected or old .xls workbook."""
-    return (
-        "The file is password-protected, or it is an old Excel 97–2003 workbook, so it cannot "
-        "be read. Remove the password (in Excel: File › Info › Protect Workbook), or open it "
-        "and save it as an Excel workbook (.xlsx), then upload it again."
-    )
-
-
-def _megabytes(size: int) -> str:
-    """A size in MB, as people write it."""
-    tenths = math.ceil(size * 10 / MB)  # rounded up, so a file over a limit never looks equal to it
-    return f"{tenths // 10} MB" if tenths % 10 == 0 else f"{tenths / 10:.1f} MB"
+def _too_many_rows(limits: Limits) -> str:
+    """The message for a sheet over the row limit."""
+    return f"The sheet has more than {limits.max_rows:,} rows. Split it into smaller files."
 
 
 # --- .xlsx ----------------------------------------------------------------------------
 
 
-def check_zip(data: bytes, limits: Limits) -> zipfile.ZipFile:
-    """Open the zip and check its declared sizes before anything unpacks it."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
-        raise SpreadsheetError(_damaged()) from None
-    if len(members) > limits.max_members:
-        raise SpreadsheetError(_unusual("it holds an unusually large number of parts"))
-    if any(member.flag_bits & 0x1 for member in members):
-        raise SpreadsheetError(_ole_message())
-    total = sum(member.file_size for member in members)
-    if total > limits.max_uncompressed:
-        raise SpreadsheetError(
-            _unusual(
-                f"it would unpack to {_megabytes(total)}, more than the "
-                f"{_megabytes(limits.max_uncompressed)} a spreadsheet of this kind needs"
-            )
-        )
-    for member in members:
-        if member.file_size > MB and member.file_size > member.compress_size * limits.max_ratio:
-            ratio = member.file_size // max(member.compress_size, 1)
-            raise SpreadsheetError(
-                _unusual(f"one of its parts unpacks to {ratio:,} times its size")
-            )
-    names = {member.filename for member in members}
-    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
-        raise SpreadsheetError(
-            "The file is called .xlsx but it is not an Excel workbook (it may be another kind "
-            f"of document). {SAVE_AS}."
-        )
-    return archive
-
-
-def _damaged() -> str:
-    """The message for a workbook that cannot be read."""
-    return (
-        "The file looks like an Excel workbook but it is damaged, so it could not be read. "
-        f"{SAVE_AS} again, and upload that."
-    )
-
-
-def _unusual(why: str) -> str:
-    """The message for a workbook refused before it is opened."""
-    return (
-        f"The file was not opened because {why}: it may be damaged or made to cause harm. "
-        f"{SAVE_AS} again, without pictures or unused sheets, and upload that."
-    )
-
-
-def _xml_attack() -> str:
-    """The message for a workbook whose XML declares entities."""
-    return (
-        "The file was not opened because it contains XML instructions (entities) that "
-        f"spreadsheets do not need and that can be used to cause harm. {SAVE_AS} again."
-    )
-
-
 def read_xlsx(data: bytes, limits: Limits, *, skip: Iterable[str] = ()) -> Workbook:
     """Read every worksheet of a checked workbook (but those to skip), values only."""
-    skipped = {_fold(name) for name in skip}
-    if not openpyxl.xml.DEFUSEDXML:  # pragma: no cover - defusedxml is a dependency
-        log.error("openpyxl is not using defusedxml; refusing to open workbooks")
-        raise SpreadsheetError("Excel workbooks cannot be read at the moment. Upload a CSV file.")
+    skipped = {fold_name(name) for name in skip}
+    check_xml_parser()
     archive = check_zip(data, limits)
     notes: list[Problem] = []
     try:
@@ -281,7 +125,7 @@ def read_xlsx(data: bytes, limits: Limits, *, skip: Iterable[str] = ()) -> Workb
             try:
                 sheets = [
                     Sheet(ws.title, hidden=ws.sheet_state != "visible")
-                    if _fold(ws.title) in skipped
+                    if fold_name(ws.title) in skipped
                     else _read_sheet(ws, archive, limits, notes)
                     for ws in book.worksheets
                 ]
@@ -291,9 +135,9 @@ def read_xlsx(data: bytes, limits: Limits, *, skip: Iterable[str] = ()) -> Workb
         raise
     except Exception as error:  # noqa: BLE001 - any failure inside a damaged file
         if _caused_by(error, DefusedXmlException):
-            raise SpreadsheetError(_xml_attack()) from None
+            raise SpreadsheetError(xml_attack_message()) from None
         log.info("Unreadable workbook: %r", error)
-        raise SpreadsheetError(_damaged()) from None
+        raise SpreadsheetError(damaged_message()) from None
     finally:
         archive.close()
     if not sheets:
@@ -323,7 +167,7 @@ def _read_sheet(ws, archive: zipfile.ZipFile, limits: Limits, notes: list[Proble
         if values:
             sheet.rows.append(Row(number, values))
             if len(sheet.rows) > limits.max_rows:
-                raise SpreadsheetError(_too_many_rows(sheet.name, limits), sheet=sheet.name)
+                raise SpreadsheetError(_too_many_rows(limits), sheet=sheet.name)
     merged = _merged_ranges(archive, getattr(ws, "_worksheet_path", ""))
     if merged:
         _fill_merged(sheet, merged)
@@ -337,11 +181,6 @@ def _read_sheet(ws, archive: zipfile.ZipFile, limits: Limits, notes: list[Proble
             )
         )
     return sheet
-
-
-def _too_many_rows(name: str, limits: Limits) -> str:
-    """The message for a sheet over the row limit."""
-    return f"The sheet has more than {limits.max_rows:,} rows. Split it into smaller files."
 
 
 def _merged_ranges(archive: zipfile.ZipFile, path: str) -> list[str]:
@@ -381,22 +220,6 @@ def _fill_merged(sheet: Sheet, merged: list[str]) -> None:
             values += [None] * (first_col - len(values))
             values[first_col - 1] = value
             sheet.rows[index] = Row(number, tuple(values))
-
-
-def _blank(value) -> bool:
-    """Whether a cell is empty or only spaces."""
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _trim(values) -> tuple:
-    """The row without its trailing empty cells (an empty tuple for a blank row)."""
-    end = len(values)
-    while end:
-        value = values[end - 1]
-        if value is not None and not (isinstance(value, str) and not value.strip()):
-            break
-        end -= 1
-    return tuple(values[:end])
 
 
 # --- .csv -----------------------------------------------------------------------------
@@ -446,7 +269,7 @@ def read_csv(data: bytes, limits: Limits, *, sheet_name: str) -> Workbook:
             if values:
                 sheet.rows.append(Row(number, values))
                 if len(sheet.rows) > limits.max_rows:
-                    raise SpreadsheetError(_too_many_rows(sheet_name, limits), sheet=sheet_name)
+                    raise SpreadsheetError(_too_many_rows(limits), sheet=sheet_name)
     except csv.Error as error:
         message = str(error)
         if "field larger" in message:

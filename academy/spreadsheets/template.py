@@ -4,7 +4,8 @@ Each data sheet has a bold, frozen header row, an example row, columns wide
 enough to read, a prompt on every column saying what goes in it, and a
 drop-down list for every column with a fixed set of values. The lists live in
 a hidden "Lists" sheet, so a drop-down can be as long as it needs to be. A
-"Read me" sheet comes first and explains every column.
+"Read me" sheet comes first and explains every column. `xlsx_download` sends
+one to fill in.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import Response, send_file
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -21,6 +23,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from academy.spreadsheets.columns import Column
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 README_SHEET = "Read me"
 LISTS_SHEET = "Lists"
 HEADER_FILL = PatternFill("solid", fgColor="DCEBE8")
@@ -154,3 +157,14 @@ def _readme(ws, sheets: Sequence[TemplateSheet], title: str, introduction: Seque
             for cell in ws[ws.max_row]:
                 cell.alignment = WRAP
             ws.row_dimensions[ws.max_row].height = 15 * (1 + len(text) // 95)
+
+
+def xlsx_download(workbook: bytes, filename: str) -> Response:
+    """A template as a download, never kept by a cache (it has dates relative to today)."""
+    return send_file(
+        io.BytesIO(workbook),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=filename,
+        max_age=0,
+    )

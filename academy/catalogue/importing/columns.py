@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from academy.catalogue.operations import OFFERING_LIMITS as LIMITS
 from academy.reference import reference
 from academy.spreadsheets import (
     Choice,
@@ -39,23 +40,29 @@ def offering_columns() -> list[Column]:
     return [
         Column(
             "reference",
-            Text(100),
+            Text(LIMITS.reference),
             True,
             "Your own code for the offer, different for each "
             "offer. Importing the same reference again updates that offer.",
             width=14,
         ),
-        Column("title", Text(200), True, "The offer's name, as learners will see it.", width=36),
+        Column(
+            "title",
+            Text(LIMITS.title),
+            True,
+            "The offer's name, as learners will see it.",
+            width=36,
+        ),
         Column(
             "summary",
-            Text(500, multiline=True),
+            Text(LIMITS.summary, multiline=True),
             True,
             "One or two sentences shown in search results.",
             width=40,
         ),
         Column(
             "description",
-            Text(20000, multiline=True),
+            Text(LIMITS.description, multiline=True),
             True,
             "What it covers, how it is taught, what people take away. Alt+Enter starts a new line.",
             width=50,
@@ -70,13 +77,13 @@ def offering_columns() -> list[Column]:
         Column("format", Choice(ref.formats, "format"), True, "How it is delivered.", width=28),
         Column(
             "contact_hours",
-            Number(0, 10000),
+            Number(0, LIMITS.hours),
             help="Hours spent learning with trainers and other learners.",
         ),
-        Column("cpd_hours", Number(0, 10000), help="Hours a learner can record as CPD."),
+        Column("cpd_hours", Number(0, LIMITS.hours), help="Hours a learner can record as CPD."),
         Column(
             "credit_value",
-            Integer(1, 720),
+            Integer(1, LIMITS.credit),
             help="Academic credit, for example 15 for a 15-credit module; give credit_scheme too.",
         ),
         Column(
@@ -87,7 +94,7 @@ def offering_columns() -> list[Column]:
         Column("academic_level", Choice(ref.academic_levels, "academic level"), width=28),
         Column(
             "cost_gbp",
-            Money(),
+            Money(LIMITS.cost_pounds),
             True,
             "The full price for one person.",
             field="cost_pence",
@@ -115,7 +122,7 @@ def offering_columns() -> list[Column]:
         Column("lived_experience_led", YesNo(), help="Is it led by people with lived experience?"),
         Column(
             "co_production_statement",
-            Text(2000, multiline=True),
+            Text(LIMITS.co_production_statement, multiline=True),
             help="In your own words: who designed it, who delivers it, and how.",
             width=40,
         ),

@@ -1,11 +1,14 @@
-"""Forms of the spreadsheet import: the upload, and the confirmation after the preview."""
+"""The form of the spreadsheet import: which organisation, which file, drafts or review.
+
+The confirmation after the preview is `academy.spreadsheets.flow.ConfirmUploadForm`.
+"""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, RadioField, SelectField
-from wtforms.validators import DataRequired, InputRequired
+from wtforms import RadioField, SelectField
+from wtforms.validators import InputRequired
 
 MODE_CHOICES = [("draft", "Save them as drafts"), ("submit", "Submit them for review")]
 MODE_HINTS = {
@@ -41,9 +44,3 @@ class ImportForm(FlaskForm):
         self.provider.choices = [(p.slug, p.name) for p in providers]
         if not self.is_submitted() and not self.provider.data and len(providers) == 1:
             self.provider.data = providers[0].slug
-
-
-class ConfirmImportForm(FlaskForm):
-    """Confirm the import that was previewed (the token names the uploaded file)."""
-
-    token = HiddenField(validators=[DataRequired()])

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -83,16 +83,12 @@ class PreviewRow:
 class ImportPreview(Findings):
     """Every offer of a file and every problem, before anything is written."""
 
+    actions = ACTIONS
+
     provider_id: int
     filename: str
     rows: list[PreviewRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """How many offers are new, updates, unchanged and in error."""
-        found = Counter(row.action for row in self.rows)
-        return {action: found[action] for action in ACTIONS}
 
     def digest(self) -> str:
         """A fingerprint of what confirming would do, to notice that it has changed."""

@@ -8,10 +8,8 @@ every problem named by sheet, row and column. It reads no database;
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 
 from flask import current_app
 
@@ -31,54 +29,46 @@ from academy.spreadsheets import (
     Problem,
     SpreadsheetError,
     Workbook,
+    fold_name,
     match_columns,
     parse_rows,
     read_spreadsheet,
 )
-from academy.spreadsheets.problems import notes_as_json, notes_from_json
+from academy.spreadsheets.parsed import ParsedUpload, kept_row
+
+#: The data sheets' names as compared (a sheet of either is never "ignored").
+_FOLDED_DATA = {fold_name(OFFERINGS_SHEET), fold_name(SESSIONS_SHEET)}
+#: The values of a Sessions row that are dates.
+SESSION_DATES = ("starts_on", "ends_on")
 
 
 @dataclass
-class ParsedImport:
+class ParsedImport(ParsedUpload):
     """A file read and checked on its own, before it is compared with the catalogue."""
 
-    filename: str
     sheet: str = OFFERINGS_SHEET
     dates_sheet: str = SESSIONS_SHEET
     offers: dict[str, ParsedRow] = field(default_factory=dict)
     dates: dict[str, list[ParsedRow]] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
     #: Optional Offerings columns not in the file: offers already listed keep those values.
     absent: list[str] = field(default_factory=list)
 
-    def to_json(self) -> str:
-        """The rows as JSON, to check again and write when the provider confirms."""
-        return json.dumps(
-            {
-                "filename": self.filename,
-                "sheet": self.sheet,
-                "dates_sheet": self.dates_sheet,
-                "offers": [[k, p.number, p.values] for k, p in self.offers.items()],
-                "dates": [[r, p.number, p.values] for r, rows in self.dates.items() for p in rows],
-                "notes": notes_as_json(self.problems),
-                "absent": self.absent,
-            },
-            default=date.isoformat,
-        )
+    def rows_as_json(self) -> dict:
+        """The offers by reference, the dates, and the columns left out, as JSON values."""
+        return {
+            "dates_sheet": self.dates_sheet,
+            "offers": [[k, p.number, p.values] for k, p in self.offers.items()],
+            "dates": [[r, p.number, p.values] for r, rows in self.dates.items() for p in rows],
+            "absent": self.absent,
+        }
 
-    @classmethod
-    def from_json(cls, text: str) -> ParsedImport:
-        """Rows saved by to_json (a file that had no errors)."""
-        saved = json.loads(text)
-        parsed = cls(saved["filename"], saved["sheet"], saved["dates_sheet"])
-        parsed.offers = {k: ParsedRow(n, v, []) for k, n, v in saved["offers"]}
+    def rows_from_json(self, saved: dict) -> None:
+        """Put back what `rows_as_json` kept."""
+        self.dates_sheet = saved["dates_sheet"]
+        self.offers = {k: kept_row(n, v) for k, n, v in saved["offers"]}
         for ref, number, values in saved["dates"]:
-            for name in ("starts_on", "ends_on"):
-                values[name] = date.fromisoformat(values[name])
-            parsed.dates.setdefault(ref, []).append(ParsedRow(number, values, []))
-        parsed.problems = notes_from_json(saved["notes"])
-        parsed.absent = saved["absent"]
-        return parsed
+            self.dates.setdefault(ref, []).append(kept_row(number, values, SESSION_DATES))
+        self.absent = saved["absent"]
 
 
 def read_import(data: bytes, filename: str, *, limits: Limits | None = None) -> ParsedImport:
@@ -187,7 +177,7 @@ def _find_sheets(book: Workbook, problems: list[Problem]):
                 )
             )
     for sheet in others:
-        if sheet.name.casefold() in TEMPLATE_SHEETS or _fold(sheet.name) in _FOLDED_DATA:
+        if sheet.name.casefold() in TEMPLATE_SHEETS or fold_name(sheet.name) in _FOLDED_DATA:
             continue
         state = "hidden sheet" if sheet.hidden else "sheet"
         problems.append(
@@ -198,14 +188,6 @@ def _find_sheets(book: Workbook, problems: list[Problem]):
             )
         )
     return offers, dates
-
-
-def _fold(name: str) -> str:
-    """A sheet name as compared: spaces collapsed, any case."""
-    return " ".join(name.split()).casefold()
-
-
-_FOLDED_DATA = {_fold(OFFERINGS_SHEET), _fold(SESSIONS_SHEET)}
 
 
 def _skip_example(parsed, sheet: str, problems: list[Problem]) -> bool:

@@ -1,43 +1,43 @@
 """The spreadsheet import under /provide/import: the template, the upload, the preview, confirming.
 
 Nothing is written until the provider confirms. The file's rows, read and
-checked, wait as a `PendingUpload`; confirming compares them again with the
+checked, wait between the preview and the confirmation (`UploadFlow`, in
+`academy.spreadsheets.flow`); confirming compares them again with the
 catalogue as it is now and writes every offer in one transaction.
 """
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
+from functools import partial
 
-from flask import (
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import abort, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 
 from academy.catalogue import provide_bp as bp
 from academy.catalogue.access import get_provider_for_member, member_providers
 from academy.catalogue.importing.columns import offering_template
-from academy.catalogue.importing.forms import MODE_HINTS, ConfirmImportForm, ImportForm
-from academy.catalogue.importing.operations import apply_import, check_import
+from academy.catalogue.importing.forms import MODE_HINTS, ImportForm
+from academy.catalogue.importing.operations import ImportPreview, apply_import, check_import
 from academy.catalogue.importing.reading import ParsedImport, read_import
 from academy.catalogue.models import Provider
 from academy.extensions import db
 from academy.locks import take_turns
-from academy.spreadsheets.pending import PendingUpload
+from academy.spreadsheets.flow import ConfirmUploadForm, Messages, UploadFlow
+from academy.spreadsheets.template import xlsx_download
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-pending_import = PendingUpload("provider_import")
 ALREADY_IMPORTED = (
     "That upload has already been imported (from another tab or window). "
     "Nothing was imported twice."
+)
+offers_upload = UploadFlow(
+    "provider_import",
+    load=ParsedImport.from_json,
+    messages=Messages(
+        already_done=ALREADY_IMPORTED,
+        changed="Your offers changed since you checked the file. Check the list again.",
+        conflict="Someone changed your offers at the same moment. Nothing was saved: try again.",
+        no_longer_clean="The file no longer imports cleanly against your offers as they are now.",
+    ),
 )
 
 
@@ -54,13 +54,7 @@ def approved_providers() -> list[Provider]:
 def import_template():
     """The spreadsheet template to fill in."""
     approved_providers()
-    return send_file(
-        io.BytesIO(offering_template()),
-        mimetype=XLSX,
-        as_attachment=True,
-        download_name="academy-offers-template.xlsx",
-        max_age=0,
-    )
+    return xlsx_download(offering_template(), "academy-offers-template.xlsx")
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -78,88 +72,66 @@ def import_offerings():
         status = 400 if form.errors else 200
         return render_template("provide/import.html", form=form, hints=MODE_HINTS), status
     provider = get_provider_for_member(form.provider.data, approved=True)
-    upload = form.spreadsheet.data
-    data = upload.read()  # at most the request's own limit
-    filename = Path((upload.filename or "").replace("\\", "/")).name
-    pending_import.forget()
+    data, filename = offers_upload.received(form.spreadsheet)
     parsed = read_import(data, filename)
     preview = check_import(provider, parsed)
     if preview.file_errors:
         form.spreadsheet.errors = [str(problem) for problem in preview.file_errors]
         return render_template("provide/import.html", form=form, hints=MODE_HINTS), 400
-    confirm = None
-    if not preview.has_errors:
-        token = pending_import.save(
-            parsed.to_json(),
-            provider_id=provider.id,
-            mode=form.mode.data,
-            filename=filename[:200],
-            digest=preview.digest(),
-        )
-        confirm = ConfirmImportForm(token=token)
-    return render_template(
-        "provide/import_preview.html",
-        preview=preview,
-        provider=provider,
-        mode=form.mode.data,
-        confirm=confirm,
-    ), 400 if preview.has_errors else 200
+    mode = form.mode.data
+    facts = {"provider_id": provider.id, "mode": mode, "filename": filename[:200]}
+    confirm = offers_upload.keep(parsed, preview, **facts)
+    return preview_page(provider, preview, mode, confirm), 400 if preview.has_errors else 200
 
 
 @bp.post("/import/confirm")
 @login_required
 def confirm_import():
     """Write the previewed file, all of it or nothing, and go back to the listings."""
+    pending, provider, mode = waiting_import()
+    result = offers_upload.confirm(
+        pending,
+        take_turns=partial(take_turns, Provider, provider.id),
+        check=partial(check_import, provider),
+        write=partial(write_offers, provider, mode),
+    )
+    if result.shows_preview:
+        return preview_page(provider, result.preview, mode, result.confirm, result.message), 409
+    again = url_for("provide.import_offerings", provider=provider.slug)
+    return result.redirect(home=url_for("provide.dashboard"), upload=again)
+
+
+def waiting_import() -> tuple[dict, Provider, str]:
+    """The upload the confirm form names, its organisation and mode (403, 400 or 404 if not)."""
     approved_providers()
-    form = ConfirmImportForm()
-    if not form.validate_on_submit():
-        abort(400)
-    pending = pending_import.facts(form.token.data)
-    if pending is None:
-        abort(404)
-    provider = db.session.get(Provider, pending["provider_id"])
-    if provider is None:
-        abort(404)
+    pending = offers_upload.waiting()
+    provider = db.get_or_404(Provider, pending["provider_id"])
     provider = get_provider_for_member(provider.slug, approved=True)
-    take_turns(Provider, provider.id)  # two confirmations for one provider: one after the other
-    try:
-        parsed = ParsedImport.from_json(pending_import.rows_json(pending))
-    except (ValueError, KeyError, TypeError):
-        done = pending_import.was_done(pending)
-        pending_import.forget()
-        if done:  # confirmed a moment ago, in another tab or by a double click
-            flash(ALREADY_IMPORTED, "info")
-            return redirect(url_for("provide.dashboard"))
-        flash("That upload has expired. Please upload the file again.", "error")
-        return redirect(url_for("provide.import_offerings", provider=provider.slug))
-    preview = check_import(provider, parsed)
     mode = pending["mode"] if pending["mode"] in ("draft", "submit") else "draft"
-    again = None
-    if preview.has_errors:
-        again = "The file no longer imports cleanly against your offers as they are now."
-    elif preview.digest() != pending["digest"]:
-        again = "Your offers changed since you checked the file. Check the list again."
-    else:
-        try:
-            counts = apply_import(provider, preview, actor=current_user, mode=mode)
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            again = "Someone changed your offers at the same moment. Nothing was saved: try again."
-    if again:
-        pending_import.update(digest=preview.digest())
-        confirm = None if preview.has_errors else ConfirmImportForm(token=pending["token"])
-        return render_template(
-            "provide/import_preview.html",
-            preview=preview,
-            provider=provider,
-            mode=mode,
-            confirm=confirm,
-            notice=again,
-        ), 409
-    pending_import.forget(done=True)
-    flash(summary(counts, mode), "success")
-    return redirect(url_for("provide.dashboard"))
+    return pending, provider, mode
+
+
+def preview_page(
+    provider: Provider,
+    preview: ImportPreview,
+    mode: str,
+    confirm: ConfirmUploadForm | None,
+    notice: str | None = None,
+) -> str:
+    """The preview of an upload: every offer and problem, and the button to confirm it."""
+    return render_template(
+        "provide/import_preview.html",
+        preview=preview,
+        provider=provider,
+        mode=mode,
+        confirm=confirm,
+        notice=notice,
+    )
+
+
+def write_offers(provider: Provider, mode: str, preview: ImportPreview) -> str:
+    """Import a clean preview (drafts, or submitted for review); what it did, in a sentence."""
+    return summary(apply_import(provider, preview, actor=current_user, mode=mode), mode)
 
 
 def summary(counts: dict[str, int], mode: str) -> str:

@@ -30,6 +30,7 @@ from wtforms.validators import (
 )
 
 from academy.accounts.operations import find_user
+from academy.catalogue.operations import OFFERING_LIMITS as LIMITS
 from academy.forms import (
     DATE_FORMATS,
     DATE_HINT,
@@ -114,19 +115,41 @@ class MemberForm(FlaskForm):
             )
 
 
+def at_most(length: int, message: str = "Use at most {:,} characters.") -> Length:
+    """A limit on a text's length, with a message that gives it."""
+    return Length(max=length, message=message.format(length))
+
+
+def offering_hours_field(label: str, description: str) -> DecimalField:
+    """Contact or CPD hours: optional, from 0 to the most an offering may have."""
+    return DecimalField(
+        label,
+        places=None,
+        validators=[
+            Optional(),
+            NumberRange(
+                min=0,
+                max=LIMITS.hours,
+                message=f"Enter a number of hours from 0 to {LIMITS.hours:,}.",
+            ),
+        ],
+        description=description,
+    )
+
+
 class OfferingForm(FlaskForm):
     """Every field of an offering, in plain questions."""
 
     title = StringField(
         "Title",
-        validators=[DataRequired("Enter a title."), Length(max=200)],
+        validators=[DataRequired("Enter a title."), Length(max=LIMITS.title)],
         filters=[strip],
     )
     summary = TextAreaField(
         "Summary",
         validators=[
             DataRequired("Enter a one or two sentence summary."),
-            Length(max=500, message="Keep the summary to 500 characters or fewer."),
+            at_most(LIMITS.summary, "Keep the summary to {:,} characters or fewer."),
         ],
         description="One or two sentences shown in search results.",
     )
@@ -134,7 +157,7 @@ class OfferingForm(FlaskForm):
         "Full description",
         validators=[
             DataRequired("Describe the training."),
-            Length(max=20000, message="Use at most 20,000 characters."),
+            at_most(LIMITS.description),
         ],
         description="What it covers, how it is taught, and what people take away. "
         "Leave a blank line between paragraphs.",
@@ -150,29 +173,22 @@ class OfferingForm(FlaskForm):
         "Enabling Environments values it addresses (optional)",
         description="The Royal College of Psychiatrists' ten values of relational environments.",
     )
-    contact_hours = DecimalField(
-        "Contact hours (optional)",
-        places=None,
-        validators=[
-            Optional(),
-            NumberRange(min=0, max=10000, message="Enter a number of hours from 0 to 10,000."),
-        ],
-        description="Time spent learning with trainers and other learners.",
+    contact_hours = offering_hours_field(
+        "Contact hours (optional)", "Time spent learning with trainers and other learners."
     )
-    cpd_hours = DecimalField(
+    cpd_hours = offering_hours_field(
         "CPD hours (optional)",
-        places=None,
-        validators=[
-            Optional(),
-            NumberRange(min=0, max=10000, message="Enter a number of hours from 0 to 10,000."),
-        ],
-        description="The hours a learner can record as continuing professional development.",
+        "The hours a learner can record as continuing professional development.",
     )
     credit_value = IntegerField(
         "Academic credit (optional)",
         validators=[
             Optional(),
-            NumberRange(min=1, max=720, message="Enter a whole number of credits from 1 to 720."),
+            NumberRange(
+                min=1,
+                max=LIMITS.credit,
+                message=f"Enter a whole number of credits from 1 to {LIMITS.credit:,}.",
+            ),
         ],
         description="For example 15 for a 15-credit module.",
     )
@@ -197,13 +213,13 @@ class OfferingForm(FlaskForm):
     lived_experience_led = yes_no("Is it led by people with lived experience?")
     co_production_statement = TextAreaField(
         "How was it co-produced? (optional)",
-        validators=[Optional(), Length(max=2000, message="Use at most 2,000 characters.")],
+        validators=[Optional(), at_most(LIMITS.co_production_statement)],
         description="In your own words: who designed it, who delivers it, and how.",
     )
     booking_url = web_address("Booking or information page (optional)")
     reference = StringField(
         "Your own reference (optional)",
-        validators=[Optional(), Length(max=100)],
+        validators=[Optional(), Length(max=LIMITS.reference)],
         filters=[strip],
         description="Your code for this offer. A spreadsheet import with the same "
         "reference updates it rather than adding another.",
@@ -240,8 +256,8 @@ class OfferingForm(FlaskForm):
             return valid
         if field.data is None:
             field.errors = ["Enter the cost in pounds, for example 450."]
-        elif field.data <= 0 or field.data > 100000:
-            field.errors = ["Enter a cost from £0.01 to £100,000."]
+        elif field.data <= 0 or field.data > LIMITS.cost_pounds:
+            field.errors = [f"Enter a cost from £0.01 to £{LIMITS.cost_pounds:,}."]
         elif field.data != field.data.quantize(Decimal("0.01")):
             field.errors = ["Enter the cost in pounds and pence, like 12.50."]
         return valid and not field.errors

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -53,9 +52,11 @@ from academy.spreadsheets import (
     read_spreadsheet,
 )
 from academy.spreadsheets.formulas import unneutralise
-from academy.spreadsheets.problems import notes_as_json, notes_from_json
+from academy.spreadsheets.parsed import ParsedUpload, kept_row
 
 ACTIONS = ("new", "already", "error")
+#: The values of an activity that are dates.
+DATES = ("starts_on", "ends_on")
 #: The Activities sheet of an export ends with a row like this; it is skipped.
 TOTALS_ROW = re.compile(r"^total \([\d,]+ activit(y|ies)\)$", re.IGNORECASE)
 
@@ -64,37 +65,19 @@ TOTALS_ROW = re.compile(r"^total \([\d,]+ activit(y|ies)\)$", re.IGNORECASE)
 
 
 @dataclass
-class ParsedLog:
+class ParsedLog(ParsedUpload):
     """A file read and checked on its own, before it is compared with the portfolio."""
 
-    filename: str
     sheet: str = ACTIVITIES_SHEET
     rows: list[ParsedRow] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
 
-    def to_json(self) -> str:
-        """The rows as JSON, to check again and write when the learner confirms."""
-        return json.dumps(
-            {
-                "filename": self.filename,
-                "sheet": self.sheet,
-                "rows": [[row.number, row.values] for row in self.rows],
-                "notes": notes_as_json(self.problems),
-            },
-            default=date.isoformat,
-        )
+    def rows_as_json(self) -> dict:
+        """The activities as JSON values."""
+        return {"rows": [[row.number, row.values] for row in self.rows]}
 
-    @classmethod
-    def from_json(cls, text: str) -> ParsedLog:
-        """Rows saved by to_json (a file that had no errors)."""
-        saved = json.loads(text)
-        parsed = cls(saved["filename"], saved["sheet"])
-        for number, values in saved["rows"]:
-            for name in ("starts_on", "ends_on"):
-                values[name] = date.fromisoformat(values[name])
-            parsed.rows.append(ParsedRow(number, values, []))
-        parsed.problems = notes_from_json(saved["notes"])
-        return parsed
+    def rows_from_json(self, saved: dict) -> None:
+        """Put back what `rows_as_json` kept."""
+        self.rows = [kept_row(number, values, DATES) for number, values in saved["rows"]]
 
 
 def read_log(data: bytes, filename: str, *, limits: Limits | None = None) -> ParsedLog:
@@ -267,15 +250,11 @@ class LogRow:
 class LogPreview(Findings):
     """Every activity of a file and every problem, before anything is written."""
 
+    actions = ACTIONS
+
     filename: str
     rows: list[LogRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """How many activities are new, already in the portfolio, and in error."""
-        found = Counter(row.action for row in self.rows)
-        return {action: found[action] for action in ACTIONS}
 
     @property
     def new_rows(self) -> list[LogRow]:

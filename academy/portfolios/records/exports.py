@@ -35,6 +35,7 @@ from academy.portfolios.queries import entry_rows
 from academy.portfolios.summary import Summary
 from academy.reference import Reference, reference
 from academy.spreadsheets.formulas import neutralise
+from academy.text import format_number
 from academy.timeutil import utcnow
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -184,8 +185,8 @@ def entries_for_export(user: User) -> list:
 
 
 def hours_text(hours: float) -> str:
-    """19.5, 3 or 0.25: at most two decimals, no trailing zeros."""
-    return f"{hours:.2f}".rstrip("0").rstrip(".")
+    """19.5, 3, 1250 or 0.25: at most two decimals, no trailing zeros, no thousands separator."""
+    return format_number(hours, grouped=False)
 
 
 # --- CSV --------------------------------------------------------------------------------
