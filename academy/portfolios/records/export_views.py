@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from academy.downloads import download
 from academy.extensions import db
 from academy.portfolios import bp
-from academy.portfolios.records.exports import XLSX_MIMETYPE, portfolio_csv, portfolio_xlsx
+from academy.portfolios.records.exports import portfolio_csv, portfolio_xlsx
 from academy.portfolios.records.issued import (
     Record,
     UnknownProfile,
@@ -26,6 +26,7 @@ from academy.portfolios.records.issued import (
     seal,
 )
 from academy.portfolios.records.pdf import record_html, record_pdf
+from academy.spreadsheets.template import XLSX as XLSX_MIMETYPE
 from academy.text import format_number
 from academy.timeutil import today
 

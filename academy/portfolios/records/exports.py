@@ -38,9 +38,6 @@ from academy.spreadsheets.formulas import neutralise
 from academy.text import format_number
 from academy.timeutil import utcnow
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 # --- the columns ----------------------------------------------------------------------
 
 Getter = Callable[[PortfolioEntry, Reference], object]

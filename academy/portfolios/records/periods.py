@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from academy.reference.profiles import RecordProfile, Requirement
+from academy.text import format_number
 
 CREDITS_PER_DAY = 6
 
@@ -134,7 +135,7 @@ class RequirementProgress:
     @property
     def missing_text(self) -> str:
         """The profile's sentence for what is missing, with the number in it."""
-        return self.requirement.missing.format(n=_number(self.short))
+        return self.requirement.missing.format(n=format_number(self.short, grouped=False))
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,3 @@ def _measure(requirement: Requirement, profile: RecordProfile, entries: list):
     done = [e for e in entries if has_written(e, fields)]
     could = tuple(e for e in entries if not has_written(e, fields))
     return RequirementProgress(requirement, len(done), could)
-
-
-def _number(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".")
