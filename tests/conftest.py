@@ -53,7 +53,7 @@ def app_settings(database_url: str, **extra) -> dict:
 def postgres_available(url: str) -> str | None:
     """None if the server answers, else why not."""
     try:
-        engine = create_engine(_sqlalchemy_url(url))
+        engine = create_engine(postgres_url(url))
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         engine.dispose()
@@ -62,13 +62,14 @@ def postgres_available(url: str) -> str | None:
     return None
 
 
-def _sqlalchemy_url(url: str) -> str:
+def postgres_url(url: str) -> str:
+    """The SQLAlchemy URL for a PostgreSQL address (psycopg 3)."""
     return re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
 
 
 def reset_postgres_schema(url: str) -> None:
     """Drop everything in the public schema, so migrations start from empty."""
-    engine = create_engine(_sqlalchemy_url(url))
+    engine = create_engine(postgres_url(url))
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
