@@ -136,6 +136,21 @@ def release(app) -> None:
 
 
 @pytest.fixture
+def release_after():
+    """release_after(app) hands the app back, and releases it when the test ends, passed or
+    failed: for a test that makes apps of its own."""
+    apps = []
+
+    def keep(app):
+        apps.append(app)
+        return app
+
+    yield keep
+    for app in apps:
+        release(app)
+
+
+@pytest.fixture
 def client(app):
     """A test client (cookies kept between requests)."""
     return app.test_client()
