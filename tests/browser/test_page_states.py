@@ -19,18 +19,11 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import CDPSession, Page
 
-from tests.browser.conftest import (
-    VIEWPORT,
-    Site,
-    WatchedBrowser,
-    blocked_report,
-    cheap_password_hashes,
-    own_site,
-    reading,
-)
+from tests.browser.conftest import VIEWPORT, Site, WatchedBrowser, blocked_report, own_site, reading
 from tests.browser.states import PAGES, READS_ONLY
 from tests.browser.test_accessibility import AXE_OPTIONS, axe, describe, who_is_looking
 from tests.browser.test_reflow import NARROW, ZOOMED, layout_faults
+from tests.conftest import cheap_password_hashes
 
 
 @dataclass
