@@ -28,7 +28,6 @@ from tests.conftest import (
     Auth,
     app_settings,
     csrf_token,
-    release,
     skip_unless_available,
 )
 from tests.factories import gen_user
@@ -98,9 +97,9 @@ def post_login(client, token: str):
     )
 
 
-def test_two_servers_share_the_log_in_limit_through_redis(database_url, redis_db):
+def test_two_servers_share_the_log_in_limit_through_redis(database_url, redis_db, release_after):
     """Do attempts on another server count on this one, so spreading guesses gains nothing?"""
-    this = server(database_url, LOGIN_RATE_LIMIT="3 per minute")
+    this = release_after(server(database_url, LOGIN_RATE_LIMIT="3 per minute"))
     client = this.test_client()
     token = csrf_token(client, "/accounts/login")
 
@@ -110,12 +109,11 @@ def test_two_servers_share_the_log_in_limit_through_redis(database_url, redis_db
     assert elsewhere == [400, 400]
     assert here == [400, 429]
     assert any(b"accounts.login" in key for key in redis_db.scan_iter("*"))
-    release(this)
 
 
-def test_servers_counting_in_memory_do_not_share(database_url, redis_db):
+def test_servers_counting_in_memory_do_not_share(database_url, redis_db, release_after):
     """The control: another server counting in its own memory leaves this one's count alone."""
-    this = server(database_url, LOGIN_RATE_LIMIT="3 per minute")
+    this = release_after(server(database_url, LOGIN_RATE_LIMIT="3 per minute"))
     client = this.test_client()
     token = csrf_token(client, "/accounts/login")
 
@@ -124,7 +122,6 @@ def test_servers_counting_in_memory_do_not_share(database_url, redis_db):
 
     assert elsewhere == [400, 400]
     assert here == [400, 400]
-    release(this)
 
 
 def log_in(client) -> None:
@@ -155,10 +152,10 @@ LIMITED = {
 
 
 @pytest.mark.parametrize("name", list(LIMITED))
-def test_each_guessable_action_is_limited_in_redis(database_url, redis_db, name):
+def test_each_guessable_action_is_limited_in_redis(database_url, redis_db, release_after, name):
     """Is each action that could be used to guess a password, code or token stopped at its limit?"""
     setting, method, url, before, data = LIMITED[name]
-    one = server(database_url, **{setting: "2 per minute"})
+    one = release_after(server(database_url, **{setting: "2 per minute"}))
     if before:
         with one.app_context():
             gen_user("sam@example.org", name="Sam")
@@ -175,12 +172,13 @@ def test_each_guessable_action_is_limited_in_redis(database_url, redis_db, name)
     assert statuses[0] != 429 and statuses[1] != 429
     page = client.get(url) if method == "GET" else client.post(url, data={"csrf_token": token})
     assert page.status_code == 429 and "Too many" in page.get_data(as_text=True)
-    release(one)
 
 
-def test_the_right_password_still_works_after_a_few_wrong_ones(database_url, redis_db):
+def test_the_right_password_still_works_after_a_few_wrong_ones(
+    database_url, redis_db, release_after
+):
     """Does a person who mistypes twice still get in on the third try?"""
-    one = server(database_url, LOGIN_RATE_LIMIT="3 per minute")
+    one = release_after(server(database_url, LOGIN_RATE_LIMIT="3 per minute"))
     with one.app_context():
         gen_user("sam@example.org")
     client = one.test_client()
@@ -191,4 +189,3 @@ def test_the_right_password_still_works_after_a_few_wrong_ones(database_url, red
         data={"csrf_token": token, "email": "sam@example.org", "password": PASSWORD},
     )
     assert response.status_code == 302
-    release(one)

@@ -9,7 +9,7 @@ import pytest
 
 from academy import create_app
 from academy.security import CONTENT_SECURITY_POLICY
-from tests.conftest import PASSWORD, app_settings, release
+from tests.conftest import PASSWORD, app_settings
 from tests.factories import gen_user
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -67,16 +67,14 @@ def test_hsts_is_sent_over_https(app, client):
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
 
 
-def test_hsts_follows_the_proxy_when_one_is_trusted(database_url):
+def test_hsts_follows_the_proxy_when_one_is_trusted(database_url, release_after):
     """Behind a TLS-terminating load balancer (ACADEMY_PROXY_COUNT=1), is HSTS still sent?"""
-    behind_proxy = create_app(app_settings(database_url, PROXY_COUNT=1))
+    behind_proxy = release_after(create_app(app_settings(database_url, PROXY_COUNT=1)))
     response = behind_proxy.test_client().get("/", headers={"X-Forwarded-Proto": "https"})
     assert "Strict-Transport-Security" in response.headers
-    alone = create_app(app_settings(database_url))
+    alone = release_after(create_app(app_settings(database_url)))
     forged = alone.test_client().get("/", headers={"X-Forwarded-Proto": "https"})
     assert "Strict-Transport-Security" not in forged.headers
-    release(behind_proxy)
-    release(alone)
 
 
 def test_a_stricter_view_keeps_its_own_referrer_policy(app, client):
@@ -105,27 +103,25 @@ def session_set_cookie(app) -> str:
     return cookie
 
 
-def test_the_session_cookie_is_httponly_same_site_and_secure(database_url):
+def test_the_session_cookie_is_httponly_same_site_and_secure(database_url, release_after):
     """Can no script read the session cookie, no other site's form carry it, and plain http
     never see it? (Secure is the default, however the app is served.)"""
     settings = app_settings(database_url)
     del settings["SESSION_COOKIE_SECURE"]  # the tests' own plain-http setting
-    app = create_app(settings)
+    app = release_after(create_app(settings))
     cookie = session_set_cookie(app)
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
-    release(app)
 
 
-def test_a_plain_http_server_can_turn_secure_off(monkeypatch, database_url):
+def test_a_plain_http_server_can_turn_secure_off(monkeypatch, database_url, release_after):
     """Does ACADEMY_SESSION_COOKIE_SECURE=false (as `make run` sets) leave Secure off?"""
     monkeypatch.setenv("ACADEMY_SESSION_COOKIE_SECURE", "false")
     settings = app_settings(database_url)
     del settings["SESSION_COOKIE_SECURE"]
-    app = create_app(settings)
+    app = release_after(create_app(settings))
     cookie = session_set_cookie(app)
     assert "HttpOnly" in cookie and "Secure" not in cookie
-    release(app)
 
 
 def test_make_run_serves_plain_http_without_a_secure_cookie():
@@ -152,13 +148,33 @@ def test_no_template_holds_inline_script_or_style(path):
         assert found is None, f"{path.name}: {found.group(0)[:80]!r} needs the policy relaxed"
 
 
+#: How a template names another it is drawn with.
+USES = re.compile(r'\{%-?\s*(?:extends|include|import|from)\s+"([^"]+)"')
+
+
+def drawn_with(path: Path) -> dict[str, str]:
+    """The text of a template and of every template it extends, includes or imports, at any
+    depth (errors/404.html is drawn with errors/base.html, and so with base.html)."""
+    texts: dict[str, str] = {}
+    waiting = [path]
+    while waiting:
+        template = waiting.pop()
+        name = str(template.relative_to(TEMPLATES))
+        if name not in texts:
+            texts[name] = template.read_text()
+            waiting += [TEMPLATES / used for used in USES.findall(texts[name])]
+    return texts
+
+
 @pytest.mark.parametrize(
     "path", sorted(TEMPLATES.rglob("*.html")), ids=lambda p: str(p.relative_to(TEMPLATES))
 )
 def test_no_page_with_the_log_out_form_withholds_its_referer(path):
     """Over HTTPS a form is checked against its Referer: would a page's own referrer policy
-    make the log-out button in its header fail? (Pages on the site layout may say
-    same-origin; only pages without the layout, and so without forms, may say no-referrer.)"""
-    text = path.read_text()
-    if '{% extends "base.html" %}' in text:
-        assert 'content="no-referrer"' not in text
+    make the log-out button in its header fail? (Pages on the site layout, at any depth, have
+    that form and may say same-origin; only a page drawn with no form at all may say
+    no-referrer.)"""
+    texts = drawn_with(path)
+    forms = sorted(name for name, text in texts.items() if "<form" in text)
+    withholding = sorted(name for name, text in texts.items() if 'content="no-referrer"' in text)
+    assert not (forms and withholding), f"forms from {forms}, no-referrer from {withholding}"

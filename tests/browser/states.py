@@ -1,8 +1,10 @@
 """Every kind of page, in every state worth checking, as each role that can see it.
 
 PAGES maps a page state's name to a function that takes (page, base URL, app),
-makes the data it needs, logs in as the right person and opens the page. ROLES
-says who is looking at each. The accessibility, reflow and zoom tests run over them.
+makes the data it needs, logs in as the right person and opens the page. The
+accessibility, reflow and zoom tests run over them. READS_ONLY names the states
+that write nothing (no log-in, no form that saves): their tests share a live
+server and the demo catalogue (see tests/browser/conftest.py).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from academy.accounts.operations import find_user
@@ -540,3 +543,37 @@ PAGES = {
     "provide-offer-submitted": as_member("/provide/offers/{submitted}/"),
     "review-offer-returned": as_curator("/review/offers/{returned}"),
 }
+
+#: The states that only read: opened by an anonymous visitor, every form they send refused.
+READS_ONLY = frozenset(
+    {
+        "home",
+        "escalator",
+        "escalator-level",
+        "catalogue",
+        "catalogue-results",
+        "catalogue-error-summary",
+        "catalogue-with-errors-of-every-kind",
+        "offering",
+        "provider",
+        "login",
+        "login-with-errors",
+        "register",
+        "register-with-errors",
+        "verify-start",
+        "verify-start-with-errors",
+        "verify-unknown",
+        "shared-unknown",
+        "not-found",
+        "method-not-allowed",
+        "accessibility-statement",
+    }
+)
+
+
+def state_params(names) -> list:
+    """The named states as pytest parameters, those in READS_ONLY marked reads_only."""
+    return [
+        pytest.param(name, id=name, marks=[pytest.mark.reads_only] if name in READS_ONLY else [])
+        for name in names
+    ]

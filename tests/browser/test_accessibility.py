@@ -1,6 +1,7 @@
 """axe-core on every kind of page, as each role that can see it, in headless Chromium.
 
-The rules run are those tagged for WCAG 2.0, 2.1 and 2.2 at levels A and AA, plus
+test_page_states.py runs axe on every page state (on the same page load as the
+reflow check); this module holds what it runs and shows the checking works. The rules run are those tagged for WCAG 2.0, 2.1 and 2.2 at levels A and AA, plus
 axe's best practices. Any violation fails the test, whatever its impact: a rule
 of WCAG A or AA because the Academy promises WCAG 2.2 AA, a best practice because
 each one found so far was quick to fix. Every page state's findings (and what
@@ -10,11 +11,9 @@ with who was looking at the page.
 
 from __future__ import annotations
 
-import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
-from tests.browser.states import PAGES
 from tests.browser.worlds import CURATOR, LEARNER, MEMBER, log_in_as, provider_world
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -58,23 +57,6 @@ def describe(violation: dict) -> str:
         if summary:
             lines.append(f"      {summary[:300]}")
     return "\n".join(lines)
-
-
-@pytest.mark.parametrize("name", list(PAGES))
-def test_no_accessibility_violations(name, app, live_server, page, axe_findings):
-    PAGES[name](page, live_server, app)
-
-    results = axe.run(page, options=AXE_OPTIONS)
-    violations = results.response["violations"]
-    axe_findings[name] = {
-        "path": page.url.removeprefix(live_server),
-        "role": who_is_looking(page),
-        "violations": violations,
-        "needs review": results.response.get("incomplete", []),
-    }
-    assert not violations, f"axe found {len(violations)} violation(s) on {page.url}:\n" + "\n".join(
-        describe(v) for v in violations
-    )
 
 
 def test_the_summary_tells_the_roles_apart(app, live_server, page):

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.keyboard import assert_focus_visible
-from tests.browser.states import PAGES
+from tests.browser.states import PAGES, state_params
 
 ERROR_STATES = [name for name in PAGES if "with-errors" in name or name.endswith("error-summary")]
 
@@ -44,7 +44,7 @@ def test_there_are_error_states_to_check():
     assert len(ERROR_STATES) >= 15, ERROR_STATES
 
 
-@pytest.mark.parametrize("name", ERROR_STATES)
+@pytest.mark.parametrize("name", state_params(ERROR_STATES))
 def test_the_error_summary_takes_the_focus_and_leads_to_each_field(name, app, live_server, page):
     PAGES[name](page, live_server, app)
 

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from icalendar import Calendar
 from playwright.sync_api import expect
 
@@ -29,6 +30,7 @@ def last_date_in(text: str) -> date:
     return datetime.strptime(f"{day} {month} {year}", "%d %B %Y").date()
 
 
+@pytest.mark.reads_only
 def test_find_awareness_training_filter_and_add_it_to_a_calendar(live_server, page):
     page.goto(f"{live_server}/")
 
@@ -117,6 +119,7 @@ def test_find_awareness_training_filter_and_add_it_to_a_calendar(live_server, pa
     assert max(starts) >= date.today(), starts
 
 
+@pytest.mark.reads_only
 def test_keyboard_first_tab_reaches_the_skip_link_which_moves_focus_to_main(live_server, page):
     page.goto(f"{live_server}/")
 

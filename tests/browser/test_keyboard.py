@@ -29,7 +29,7 @@ from tests.browser.keyboard import (
     tab_to,
     type_into,
 )
-from tests.browser.states import PAGES
+from tests.browser.states import PAGES, state_params
 from tests.browser.worlds import demo_offering
 from tests.conftest import PASSWORD
 from tests.factories import gen_offering, gen_provider, gen_user
@@ -89,6 +89,7 @@ def log_in_by_keyboard(page: Page, base: str, email: str) -> None:
     expect(page.get_by_role("status")).to_contain_text("You are logged in")
 
 
+@pytest.mark.reads_only
 def test_a_visitor_searches_filters_and_opens_an_offer(live_server, page):
     page.goto(f"{live_server}/")
     skip_to_main(page)
@@ -247,7 +248,7 @@ def test_a_curator_reviews_and_publishes_a_submitted_offer(app, live_server, pag
     expect(page.get_by_role("status")).to_contain_text("is published")
 
 
-@pytest.mark.parametrize("name", TRAP_CHECKED)
+@pytest.mark.parametrize("name", state_params(TRAP_CHECKED))
 def test_tabbing_through_the_whole_page_leaves_it_with_the_focus_always_visible(
     name, app, live_server, page
 ):

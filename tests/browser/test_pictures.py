@@ -15,7 +15,7 @@ import re
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.states import PAGES
+from tests.browser.states import PAGES, state_params
 
 PICTURE_STATES = [
     "home",
@@ -59,7 +59,7 @@ def accessible_name(page: Page, title_id: str) -> str:
     return picture.get("name", {}).get("value", "")
 
 
-@pytest.mark.parametrize("name", PICTURE_STATES)
+@pytest.mark.parametrize("name", state_params(PICTURE_STATES))
 def test_every_picture_is_named_with_its_figures_or_hidden(name, app, live_server, page):
     PAGES[name](page, live_server, app)
     pictures = page.evaluate(SVGS)
@@ -111,7 +111,9 @@ STEP_COLOURS = """() => [...document.querySelectorAll('svg.escalator .step')].ma
 })"""
 
 
-@pytest.mark.parametrize("name", ["home-logged-in-with-level", "portfolio-with-progress"])
+@pytest.mark.parametrize(
+    "name", state_params(["home-logged-in-with-level", "portfolio-with-progress"])
+)
 def test_the_text_on_the_escalator_steps_has_enough_contrast(name, app, live_server, page):
     PAGES[name](page, live_server, app)
     steps = page.evaluate(STEP_COLOURS)

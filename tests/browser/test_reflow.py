@@ -3,7 +3,8 @@
 320 CSS pixels is a 1280-pixel-wide window zoomed to 400%. 200% zoom of a
 1280×900 window is a 640×450 CSS-pixel viewport, drawn at device scale 2; the
 browser context here is made that way (zooming by script or a style attribute is
-not possible under the Content-Security-Policy, and would not be what a person does).
+not possible under the Content-Security-Policy, and would not be what a person does);
+test_page_states.py sets the same viewport and scale on the page each state opened.
 
 At each size: nothing scrolls sideways, no text is cut off by a box too small for
 it, no text or control lies on top of another control, and every control is on
@@ -13,9 +14,6 @@ the page where it can be reached.
 from __future__ import annotations
 
 import pytest
-
-from tests.browser.conftest import TIMEOUT_MS
-from tests.browser.states import PAGES
 
 NARROW = {"width": 320, "height": 800}
 ZOOMED = {"width": 640, "height": 450}
@@ -91,10 +89,7 @@ LAYOUT_FAULTS = """() => {
 @pytest.fixture
 def zoomable_page(browser):
     """A page in a context drawn at device scale 2, as a browser zoomed to 200% draws."""
-    context = browser.new_context(viewport=NARROW, device_scale_factor=2)
-    context.set_default_timeout(TIMEOUT_MS)
-    yield context.new_page()
-    context.close()
+    return browser.new_context(viewport=NARROW, device_scale_factor=2).new_page()
 
 
 def layout_faults(page, size: str) -> list[str]:
@@ -110,18 +105,6 @@ def layout_faults(page, size: str) -> list[str]:
         if found[kind]:
             faults.append(f"{size}: {kind}: " + "\n    ".join(found[kind]))
     return faults
-
-
-@pytest.mark.parametrize("name", list(PAGES))
-def test_reflows_at_320_pixels_and_at_200_percent_zoom(name, app, live_server, zoomable_page):
-    page = zoomable_page
-    PAGES[name](page, live_server, app)
-
-    faults = layout_faults(page, "320 px wide")
-    page.set_viewport_size(ZOOMED)
-    faults += layout_faults(page, "200% zoom (640×450)")
-
-    assert not faults, f"{page.url}:\n" + "\n".join(faults)
 
 
 def test_the_layout_check_finds_each_kind_of_fault(zoomable_page):
