@@ -35,7 +35,22 @@ from academy.extensions import db
 from academy.timeutil import today
 from tests.factories import User, gen_offering, gen_provider
 
-PG_URL = os.environ.get("ACADEMY_TEST_DATABASE_URL")
+#: pytest-xdist's worker ("gw0", "gw1"...), or None in a run of one process.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def worker_database(url: str | None) -> str | None:
+    """The PostgreSQL database this process tests on: the one given, or under pytest-xdist
+    a database of each worker's own beside it (`<name>_gw0`...), which the run makes and drops."""
+    if not url or not WORKER:
+        return url
+    base, _, rest = url.rpartition("/")
+    name, question, query = rest.partition("?")
+    return f"{base}/{name}_{WORKER}{question}{query}"
+
+
+GIVEN_PG_URL = os.environ.get("ACADEMY_TEST_DATABASE_URL")
+PG_URL = worker_database(GIVEN_PG_URL)
 REQUIRED = {part.strip() for part in os.environ.get("ACADEMY_TEST_REQUIRE", "").split(",")}
 PASSWORD = "correct horse battery staple"
 TESTS = Path(__file__).resolve().parent
@@ -112,6 +127,35 @@ def migrate_to_head(database_url: str) -> None:
     with app.app_context():
         upgrade()
         db.engine.dispose()
+
+
+def _worker_database(statement: str) -> None:
+    """CREATE or DROP this worker's own database, connected to the one the run was given."""
+    engine = create_engine(postgres_url(GIVEN_PG_URL), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            name = PG_URL.rpartition("/")[2].partition("?")[0]
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).scalar()
+            if statement == "create" and not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            elif statement == "drop" and exists:
+                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
+
+
+def pytest_configure(config) -> None:
+    """Under pytest-xdist on PostgreSQL: make this worker's own database before any test."""
+    if PG_URL != GIVEN_PG_URL and postgres_available(GIVEN_PG_URL) is None:
+        _worker_database("create")
+
+
+def pytest_unconfigure(config) -> None:
+    """Drop the worker's own database when its tests are done."""
+    if PG_URL != GIVEN_PG_URL and postgres_available(GIVEN_PG_URL) is None:
+        _worker_database("drop")
 
 
 @pytest.fixture(scope="session")
@@ -374,3 +418,52 @@ def catalogue(app):
 
 def _day(offset: int):
     return today() + timedelta(days=offset)
+
+
+# --- the axe findings of the browser tests, summed up at the end of the run ---------------
+
+#: Where tests/browser files what axe found, page by page (here, not in tests/browser, so
+#: that pytest-xdist's controller, which collects nothing, gathers and prints it too).
+AXE_FINDINGS = pytest.StashKey[dict]()
+
+
+def pytest_sessionfinish(session) -> None:
+    """Under pytest-xdist, hand this worker's axe findings to the controller for the summary."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["axe_findings"] = session.config.stash.get(AXE_FINDINGS, {})
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """The controller gathers each worker's axe findings as the worker finishes."""
+    found = getattr(node, "workeroutput", {}).get("axe_findings")
+    if found:
+        node.config.stash.setdefault(AXE_FINDINGS, {}).update(found)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """List every axe violation seen, failing or not, so moderate and minor ones are seen too."""
+    findings = config.stash.get(AXE_FINDINGS, None)
+    if not findings:
+        return
+    terminalreporter.section("axe-core accessibility findings (all impacts)")
+    impacts = {"critical": 0, "serious": 0, "moderate": 0, "minor": 0}
+    for name, found in findings.items():
+        violations = ", ".join(
+            f"{v['id']} ({v['impact']}, {len(v['nodes'])} element{'s' * (len(v['nodes']) != 1)})"
+            for v in found["violations"]
+        )
+        for violation in found["violations"]:
+            impacts[violation["impact"]] = impacts.get(violation["impact"], 0) + 1
+        where = f"{name} ({found.get('path', '?')}, as {found.get('role', '?')})"
+        terminalreporter.write_line(f"{where}: violations: {violations or 'none'}")
+        # axe lists one example element for these; each needs a person to check it.
+        review = ", ".join(f"{v['id']} ({v['impact']})" for v in found["needs review"])
+        if review:
+            terminalreporter.write_line(f"{name}: needs review by hand: {review}")
+    roles = sorted({found.get("role", "?") for found in findings.values()})
+    terminalreporter.write_line(
+        f"{len(findings)} page states, seen as {', '.join(roles)}; violations by impact: "
+        + ", ".join(f"{impact} {count}" for impact, count in impacts.items())
+    )

@@ -35,6 +35,7 @@ from academy import create_app
 from academy.catalogue.demo import demo_path, load_demo
 from academy.extensions import db
 from tests.conftest import (
+    AXE_FINDINGS,
     PG_URL,
     app_settings,
     postgres_url,
@@ -74,40 +75,10 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-AXE_FINDINGS = pytest.StashKey[dict]()
-
-
 @pytest.fixture
 def axe_findings(request) -> dict:
     """Where accessibility tests file what axe found, page by page, for the run's summary."""
     return request.config.stash.setdefault(AXE_FINDINGS, {})
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
-    """List every axe violation seen, failing or not, so moderate and minor ones are seen too."""
-    findings = config.stash.get(AXE_FINDINGS, None)
-    if not findings:
-        return
-    terminalreporter.section("axe-core accessibility findings (all impacts)")
-    impacts = {"critical": 0, "serious": 0, "moderate": 0, "minor": 0}
-    for name, found in findings.items():
-        violations = ", ".join(
-            f"{v['id']} ({v['impact']}, {len(v['nodes'])} element{'s' * (len(v['nodes']) != 1)})"
-            for v in found["violations"]
-        )
-        for violation in found["violations"]:
-            impacts[violation["impact"]] = impacts.get(violation["impact"], 0) + 1
-        where = f"{name} ({found.get('path', '?')}, as {found.get('role', '?')})"
-        terminalreporter.write_line(f"{where}: violations: {violations or 'none'}")
-        # axe lists one example element for these; each needs a person to check it.
-        review = ", ".join(f"{v['id']} ({v['impact']})" for v in found["needs review"])
-        if review:
-            terminalreporter.write_line(f"{name}: needs review by hand: {review}")
-    roles = sorted({found.get("role", "?") for found in findings.values()})
-    terminalreporter.write_line(
-        f"{len(findings)} page states, seen as {', '.join(roles)}; violations by impact: "
-        + ", ".join(f"{impact} {count}" for impact, count in impacts.items())
-    )
 
 
 # --- Chromium -------------------------------------------------------------------------
