@@ -31,13 +31,13 @@ from flask import Flask
 from sqlalchemy import create_engine, inspect, text
 from werkzeug.serving import make_server
 
-from academy import create_app
 from academy.catalogue.demo import demo_path, load_demo
 from academy.extensions import db
 from tests.conftest import (
     AXE_FINDINGS,
     PG_URL,
     app_settings,
+    make_app,
     postgres_url,
     release,
     skip_unless_available,
@@ -278,7 +278,7 @@ def load_the_demo(app: Flask) -> None:
 def demo(database_template, tmp_path_factory) -> Iterator[Demo]:
     """The demo catalogue, loaded once per run (see Demo)."""
     if PG_URL:
-        app = create_app(app_settings(database_template))
+        app = make_app(app_settings(database_template))
         load_the_demo(app)
         kept = Demo(None)
         with app.app_context(), db.engine.begin() as connection:
@@ -289,7 +289,7 @@ def demo(database_template, tmp_path_factory) -> Iterator[Demo]:
         return
     path = tmp_path_factory.mktemp("demo") / "academy.db"
     shutil.copyfile(database_template, path)
-    app = create_app(app_settings(f"sqlite:///{path}"))
+    app = make_app(app_settings(f"sqlite:///{path}"))
     load_the_demo(app)
     release(app)
     yield Demo(path)
@@ -347,7 +347,7 @@ def serving(app: Flask) -> Iterator[str]:
 @contextmanager
 def own_site(demo: Demo, folder: Path) -> Iterator[Site]:
     """An app on a fresh copy of the demo catalogue, served for one test that writes."""
-    app = create_app(app_settings(demo.database(folder, to_write=True)))
+    app = make_app(app_settings(demo.database(folder, to_write=True)))
     try:
         with serving(app) as url:
             yield Site(app, url, folder)
@@ -386,7 +386,7 @@ def reading(site: Site, demo: Demo, what: str) -> Iterator[Site]:
 def shared_site(demo, tmp_path_factory) -> Iterator[Site]:
     """One app on one copy of the demo catalogue, served to a module's tests that only read."""
     folder = tmp_path_factory.mktemp("shared")
-    app = create_app(app_settings(demo.database(folder, to_write=False)))
+    app = make_app(app_settings(demo.database(folder, to_write=False)))
     try:
         with serving(app) as url:
             yield Site(app, url, folder)
