@@ -14,6 +14,9 @@ from academy.portfolios.models import PortfolioEntry
 from academy.reference import reference
 from academy.timeutil import today
 
+#: seed-demo with the demo accounts, on either database (PostgreSQL needs asking: its own test).
+WITH_ACCOUNTS = ["seed-demo", "--accounts", "--allow-postgres"]
+
 
 def snapshot(app) -> dict:
     """Every row that seed-demo writes, as comparable tuples."""
@@ -105,7 +108,7 @@ def test_demo_tags_use_known_vocabulary(app, runner):
 def test_demo_accounts_can_log_in_each_to_its_own_pages(app, runner, client, auth):
     """Does `seed-demo --accounts` make a learner with entries, a provider member and a curator,
     each able to log in with the printed password and reach the pages of their role?"""
-    result = runner.invoke(args=["seed-demo", "--accounts"])
+    result = runner.invoke(args=WITH_ACCOUNTS)
     assert result.exit_code == 0, result.output
     assert f"password {DEMO_PASSWORD}" in result.output
     for email, _name, role in DEMO_ACCOUNTS:
@@ -134,11 +137,11 @@ def test_demo_accounts_twice_change_nothing_and_are_not_made_without_the_flag(ap
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(User)) == 0
-    assert runner.invoke(args=["seed-demo", "--accounts"]).exit_code == 0
+    assert runner.invoke(args=WITH_ACCOUNTS).exit_code == 0
     with app.app_context():
         hashes = dict(db.session.execute(select(User.email, User.password_hash)).all())
         entries = db.session.scalar(select(db.func.count()).select_from(PortfolioEntry))
-    again = runner.invoke(args=["seed-demo", "--accounts"])
+    again = runner.invoke(args=WITH_ACCOUNTS)
     assert again.exit_code == 0 and again.output.count("(already there)") == 3
     with app.app_context():
         assert dict(db.session.execute(select(User.email, User.password_hash)).all()) == hashes
