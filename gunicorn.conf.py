@@ -26,6 +26,16 @@ max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("ACADEMY_ACCESS_LOG")  # "-" for stdout
 
 
+def on_starting(server):
+    """Refuse several workers that would each count rate limits in their own memory."""
+    from academy.config import per_process_limits_refusal
+
+    refusal = per_process_limits_refusal(server.cfg.workers, os.environ)
+    if refusal:
+        server.log.error(refusal)
+        raise SystemExit(refusal)
+
+
 def post_worker_init(worker):
     """Build the search index and freeze the heap before the worker takes requests."""
     from time import perf_counter

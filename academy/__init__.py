@@ -15,6 +15,7 @@ from werkzeug.routing import UnicodeConverter
 
 from academy.collector import between_requests
 from academy.config import PROJECT_ROOT, Defaults
+from academy.database import engine_options, install_deadlines
 from academy.extensions import csrf, db, limiter, login_manager, migrate
 from academy.reference import load_reference
 
@@ -53,20 +54,33 @@ def configure(app: Flask, test_config: dict | None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path) / "secret_key")
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app)
-    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
+    configure_rate_limits(app.config)
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     if app.config["MAX_CONTENT_LENGTH"] is None:
         app.config["MAX_CONTENT_LENGTH"] = int(app.config["IMPORT_MAX_BYTES"]) + 64 * 1024
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # Copies, never the shared default: another app may be on PostgreSQL.
-        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        options["connect_args"] = {
-            "timeout": app.config["SQLITE_BUSY_TIMEOUT"],
-            **options.get("connect_args", {}),
-        }
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app, app.config["SQLALCHEMY_DATABASE_URI"]
+    )
     # Loaded once per data folder; a bad file stops start-up here, naming itself.
     app.extensions["academy.reference"] = load_reference(app.config["DATA_DIR"])
+
+
+def configure_rate_limits(config) -> None:
+    """Flask-Limiter's settings: the storage, short Redis timeouts with no retries, and
+    counting in memory (with a warning in the log) while the storage cannot be reached."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    config["RATELIMIT_STORAGE_URI"] = config["RATELIMIT_STORAGE_URL"]
+    timeout = float(config["REDIS_TIMEOUT"])
+    if not config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        config["RATELIMIT_STORAGE_OPTIONS"] = {
+            "socket_timeout": timeout,
+            "socket_connect_timeout": timeout,
+            # redis-py retries three times with back-off by default: seconds, not a quarter.
+            "retry": Retry(NoBackoff(), 0),
+            **config.get("RATELIMIT_STORAGE_OPTIONS", {}),
+        }
 
 
 def instance_secret_key(path: Path) -> str:
@@ -149,6 +163,8 @@ NUL_MESSAGE = (
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this app."""
     db.init_app(app)
+    with app.app_context():
+        install_deadlines(app, db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -189,8 +205,10 @@ def register_listeners(app: Flask) -> None:
 
 
 def register_health_check(app: Flask) -> None:
-    """`/healthz`: the process answers (for a load balancer, and the load test's baseline)."""
-    app.add_url_rule("/healthz", "healthz", lambda: ("ok\n", {"Content-Type": "text/plain"}))
+    """`/healthz`, the process answers; `/readyz`, the database and Redis answer too."""
+    from academy.health import register
+
+    register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

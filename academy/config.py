@@ -15,6 +15,17 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}  # never mutated: configure() copies it
     # Seconds a SQLite writer waits for a lock before giving up.
     SQLITE_BUSY_TIMEOUT = 15
+    # PostgreSQL (academy/database.py). Seconds to connect before giving up.
+    DATABASE_CONNECT_TIMEOUT = 3
+    # Seconds a statement may run (the server's statement_timeout); a request's statement
+    # the server does not answer is cut off two seconds after. Commands have no limit.
+    DATABASE_STATEMENT_TIMEOUT = 20
+    # Seconds a pooled connection gets to answer the ping it is given before each use.
+    DATABASE_PING_TIMEOUT = 1
+    # Pooled connections older than this many seconds are replaced.
+    DATABASE_POOL_RECYCLE = 1800
+    # While the database cannot be reached, pages answer 503 with this Retry-After.
+    UNAVAILABLE_RETRY_AFTER = 30
     # Spreadsheets to import are at most 5 MB; a request may be a little larger,
     # for the form around the file, so the importer says the limit itself.
     # None: IMPORT_MAX_BYTES and 64 KB more (worked out when the app is made).
@@ -34,8 +45,13 @@ class Defaults:
     # How many proxies (load balancers) stand in front of the app and set
     # X-Forwarded-For/-Proto/-Host. 0 trusts none of those headers.
     PROXY_COUNT = 0
-    # Flask-Limiter: memory by default; redis://... shares counters.
+    # Flask-Limiter: memory by default; redis://... shares counters between processes
+    # and servers. gunicorn refuses several workers counting in memory (gunicorn.conf.py).
     RATELIMIT_STORAGE_URL = "memory://"
+    # Seconds any call to Redis may take (connecting, or an answer) before the limiter
+    # counts in this process's memory instead, with a warning, until Redis answers again.
+    REDIS_TIMEOUT = 0.25
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Always said: Flask-Limiter keeps one limiter per process and, where an app
     # does not say, carries over the last app's choice (a test app's False).
     RATELIMIT_ENABLED = True
@@ -61,3 +77,18 @@ class Defaults:
     SEARCH_PER_PAGE = 20
     SEARCH_MAX_PER_PAGE = 100
     SEARCH_MAX_QUERY_LENGTH = 200
+
+
+def per_process_limits_refusal(workers: int, environ) -> str | None:
+    """Why gunicorn must not start: several workers, each counting the documented limits
+    (10 log-ins a minute...) in its own memory, would allow that many times more."""
+    enabled = environ.get("ACADEMY_RATELIMIT_ENABLED", "true").strip().lower()
+    storage = environ.get("ACADEMY_RATELIMIT_STORAGE_URL", Defaults.RATELIMIT_STORAGE_URL)
+    if workers <= 1 or enabled in ("false", "0", "no") or not storage.startswith("memory"):
+        return None
+    return (
+        f"Refusing to start {workers} workers that would each count rate limits in their own "
+        "memory, allowing each limit that many times over. Share the counters in Redis "
+        "(ACADEMY_RATELIMIT_STORAGE_URL=redis://127.0.0.1:6379/0), or run one worker "
+        "(ACADEMY_WORKERS=1, with more ACADEMY_THREADS)."
+    )

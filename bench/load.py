@@ -193,6 +193,9 @@ def gunicorn_env(
         if key == "PAGE_CACHE_BYTES":
             continue  # served as in production: ACADEMY_PAGE_CACHE_BYTES=0 to draw every page
         env[f"ACADEMY_{key}"] = value if isinstance(value, str) else json.dumps(value)
+    # Several workers share their rate-limit counters, as in production (gunicorn.conf.py
+    # refuses them counting in memory).
+    env["ACADEMY_RATELIMIT_STORAGE_URL"] = os.environ.get("ACADEMY_BENCH_REDIS_URL", BENCH_REDIS)
     env.update(extra or {})
     env["ACADEMY_BIND"] = f"127.0.0.1:{port}"
     env.pop("ACADEMY_ACCESS_LOG", None)  # a log line per request would be measured too
@@ -212,6 +215,9 @@ def _has_setting(name: str) -> bool:
 
     return any(setting.name == name for setting in KNOWN_SETTINGS)
 
+
+#: The Redis database the load test's workers count rate limits in (ACADEMY_BENCH_REDIS_URL).
+BENCH_REDIS = "redis://127.0.0.1:6379/8"
 
 GUNICORN = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
 
