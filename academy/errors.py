@@ -173,6 +173,8 @@ def register(app: Flask) -> None:
         if unavailable(error):
             log_server_error(503, error, with_traceback=False)
             wait = app.config["UNAVAILABLE_RETRY_AFTER"]
-            return render_error(ServiceUnavailable(DATABASE_AWAY, wait), without_database=True)
+            return render_error(
+                ServiceUnavailable(DATABASE_AWAY, retry_after=wait), without_database=True
+            )
         log_server_error(500, error, with_traceback=True)
         return render_error(InternalServerError())
