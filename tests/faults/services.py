@@ -15,9 +15,8 @@ import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
-
 from html import unescape as html_unescape
+from pathlib import Path
 
 import pytest
 import requests

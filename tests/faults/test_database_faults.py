@@ -20,7 +20,7 @@ from academy.extensions import db
 from academy.portfolios.models import PortfolioEntry
 from tests.conftest import PASSWORD, app_settings, cheap_password_hashes, migrate_to_head
 from tests.factories import gen_offering, gen_user
-from tests.faults.services import Gunicorn, OwnPostgres, OwnRedis, pause, resume, wait_for
+from tests.faults.services import Gunicorn, OwnPostgres, OwnRedis, pause, resume
 
 pytestmark = pytest.mark.postgres
 
@@ -185,7 +185,9 @@ def test_while_paused_requests_end_quickly_and_no_acknowledged_row_is_lost(world
 
     def write(number: int):
         data = {**ENTRY, "title": f"Entry during the pause {number}"}
-        return timed(lambda: world.server.post("/portfolio/entries/new", data, session, forms[number]))
+        return timed(
+            lambda: world.server.post("/portfolio/entries/new", data, session, forms[number])
+        )
 
     def read(number: int):
         return timed(lambda: world.server.get(PAGES[number % len(PAGES)]))
