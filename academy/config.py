@@ -52,6 +52,9 @@ class Defaults:
     # counts in this process's memory instead, with a warning, until Redis answers again.
     REDIS_TIMEOUT = 0.25
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # A request that meets the storage failing while another thread is switching to
+    # memory goes on unlimited (logged) rather than failing: Flask-Limiter re-raises there.
+    RATELIMIT_SWALLOW_ERRORS = True
     # Always said: Flask-Limiter keeps one limiter per process and, where an app
     # does not say, carries over the last app's choice (a test app's False).
     RATELIMIT_ENABLED = True

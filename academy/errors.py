@@ -138,19 +138,28 @@ def log_server_error(code: int, error: BaseException | None, *, with_traceback: 
     log.error(json.dumps(entry, default=str))
 
 
-def _configure_log() -> None:
-    """The JSON lines go to stderr as they are (gunicorn's error log), once per process."""
+def configure_logs() -> None:
+    """Once per process: the JSON lines go to stderr as they are (gunicorn's error log), and
+    so do the limiter's warnings (storage unreachable, recovered), which it would drop."""
     if not log.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
         log.addHandler(handler)
         log.setLevel(logging.ERROR)
         log.propagate = False
+    limiter_log = logging.getLogger("flask-limiter")
+    if not any(isinstance(h, logging.StreamHandler) for h in limiter_log.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(
+            logging.Formatter("[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s")
+        )
+        limiter_log.addHandler(handler)
+        limiter_log.setLevel(logging.INFO)
 
 
 def register(app: Flask) -> None:
     """Install the handlers on an app."""
-    _configure_log()
+    configure_logs()
 
     @app.after_request
     def add_request_id(response):
