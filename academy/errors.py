@@ -141,6 +141,8 @@ def log_server_error(code: int, error: BaseException | None, *, with_traceback: 
 def configure_logs() -> None:
     """Once per process: the JSON lines go to stderr as they are (gunicorn's error log), and
     so do the limiter's warnings (storage unreachable, recovered), which it would drop."""
+    # Alembic's fileConfig (flask db upgrade, in the same process) disables loggers it finds.
+    log.disabled = False
     if not log.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
@@ -148,6 +150,7 @@ def configure_logs() -> None:
         log.setLevel(logging.ERROR)
         log.propagate = False
     limiter_log = logging.getLogger("flask-limiter")
+    limiter_log.disabled = False
     if not any(isinstance(h, logging.StreamHandler) for h in limiter_log.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(

@@ -252,6 +252,11 @@ def release(app) -> None:
     """After an app's tests: empty PostgreSQL for the next, close every connection."""
     if PG_URL:
         empty_postgres(app)
+    dispose(app)
+
+
+def dispose(app) -> None:
+    """Close every connection of an app (one on a database of its own needs no emptying)."""
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
