@@ -153,8 +153,9 @@ def install_deadlines(app: Flask, engine: Engine) -> None:
     statements, commits and rollbacks."""
     if engine.dialect.name != "postgresql" or getattr(engine.dialect, "_academy_deadlines", False):
         return
-    ping = float(app.config["DATABASE_PING_TIMEOUT"])
-    statement = float(app.config["DATABASE_STATEMENT_TIMEOUT"]) + GRACE_SECONDS
+    ping = float(app.config["DATABASE_PING_TIMEOUT"]) or None  # 0: no deadline
+    limit = float(app.config["DATABASE_STATEMENT_TIMEOUT"])
+    statement = limit + GRACE_SECONDS if limit else None
 
     def for_requests() -> float | None:
         return statement if has_request_context() else None

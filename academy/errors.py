@@ -37,8 +37,7 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 SECRET_FIELDS = re.compile(r"password|csrf_token", re.IGNORECASE)
 
 DATABASE_AWAY = (
-    "The Academy cannot reach its database just now. Nothing was saved. "
-    "Please try again in a minute."
+    "The Academy cannot reach its database just now. Please try again in a minute."
 )
 
 log = logging.getLogger("academy.errors")
