@@ -21,9 +21,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import skip_unless_available
+from tests.conftest import PG_URL, skip_unless_available
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+#: They bring their own database: the PostgreSQL run of the suite would only repeat them.
+ONCE = pytest.mark.skipif(bool(PG_URL), reason="fault tests run once, in the SQLite run")
 PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), None)
 
 

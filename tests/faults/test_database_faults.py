@@ -20,9 +20,9 @@ from academy.extensions import db
 from academy.portfolios.models import PortfolioEntry
 from tests.conftest import PASSWORD, app_settings, cheap_password_hashes, migrate_to_head
 from tests.factories import gen_offering, gen_user
-from tests.faults.services import Gunicorn, OwnPostgres, OwnRedis, pause, resume
+from tests.faults.services import ONCE, Gunicorn, OwnPostgres, OwnRedis, pause, resume
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, ONCE]
 
 ENTRY = {
     "title": "Reflective practice group",

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import app_settings, dispose, make_app, migrate_to_head, skip_unless_available
-from tests.faults.services import hidden_fields
+from tests.faults.services import ONCE, hidden_fields
 from tests.faults.test_database_faults import ENTRY
 
-pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+pytestmark = ONCE
 
 
 @pytest.fixture

@@ -19,6 +19,8 @@ from tests.conftest import app_settings, cheap_password_hashes, migrate_to_head
 from tests.factories import gen_offering, gen_user
 from tests.faults.services import Gunicorn, OwnRedis, pause, resume, wait_for
 
+pytestmark = ONCE
+
 #: How long a request may take while Redis is away: it may wait on Redis a quarter of a
 #: second (REDIS_TIMEOUT), and the rest is the request's own work on a busy machine.
 REDIS_BOUND = 1.0
