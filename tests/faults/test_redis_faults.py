@@ -17,7 +17,7 @@ from academy import create_app
 from academy.extensions import db
 from tests.conftest import app_settings, cheap_password_hashes, migrate_to_head
 from tests.factories import gen_offering, gen_user
-from tests.faults.services import Gunicorn, OwnRedis, pause, resume, wait_for
+from tests.faults.services import ONCE, Gunicorn, OwnRedis, pause, resume, wait_for
 
 pytestmark = ONCE
 
