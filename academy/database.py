@@ -12,9 +12,11 @@ PostgreSQL can go away in three ways, and each has its answer here:
   `statement_timeout`, and the kernel still acknowledges what is sent, so a request
   would wait as long as the pause. A watchdog thread cuts the socket of any call that
   outlives its deadline: a ping after `DATABASE_PING_TIMEOUT` seconds, a statement,
-  commit or rollback made for a request a little after `DATABASE_STATEMENT_TIMEOUT`.
-  libpq then sees the connection closed, SQLAlchemy discards it, the request gets its
-  503. Commands (migrations, imports, backups) have no request and no statement deadline.
+  commit or rollback made for a request a little after `DATABASE_STATEMENT_TIMEOUT`,
+  or sooner, once past the ping timeout, if the server does not even answer a new
+  connection (a slow statement on a live server is left to run). libpq then sees the
+  connection closed, SQLAlchemy discards it, the request gets its 503. Commands
+  (migrations, imports, backups) have no request and no statement deadline.
 
 SQLite is a local file: it needs none of this, only its busy timeout (academy/__init__.py).
 """
@@ -25,9 +27,11 @@ import errno
 import os
 import socket
 import sqlite3
+import struct
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from time import monotonic
 
 from flask import Flask, has_request_context
@@ -62,8 +66,19 @@ def engine_options(app: Flask, url: str) -> dict:
     return options
 
 
+@dataclass
+class Call:
+    """A database call the watchdog keeps an eye on."""
+
+    fd: int
+    hard: float  # cut at this moment, whatever
+    soft: float | None  # from this moment, cut if the server does not answer a probe
+    server: tuple | None  # (family, address) of the server, to probe
+
+
 class Watchdog:
-    """One thread per process that cuts off database calls that outlive their deadline."""
+    """One thread per process that cuts off database calls that outlive their deadline,
+    or that wait on a server that no longer answers at all."""
 
     def __init__(self) -> None:
         self._pid: int | None = None
@@ -72,19 +87,25 @@ class Watchdog:
         """A lock and a thread of this process's own (gunicorn forks after import)."""
         self._pid = os.getpid()
         self._wake = threading.Condition()
-        self._calls: dict[object, tuple[float, int]] = {}
+        self._calls: dict[object, Call] = {}
         self._next_wake: float | None = None
         threading.Thread(target=self._watch, name="database-watchdog", daemon=True).start()
 
     @contextmanager
-    def deadline(self, fd: int, seconds: float) -> Iterator[None]:
-        """Cut the socket `fd` if the block has not finished within `seconds`."""
+    def deadline(
+        self, fd: int, seconds: float, *, probe_after: float | None = None, server=None
+    ) -> Iterator[None]:
+        """Cut the socket `fd` if the block has not finished within `seconds`, or, from
+        `probe_after` seconds on, as soon as `server` does not answer a probe."""
         if self._pid != os.getpid():
             self._start()
         token = object()
-        due = monotonic() + seconds
+        now = monotonic()
+        soft = now + probe_after if probe_after and server else None
+        call = Call(fd, now + seconds, soft, server)
         with self._wake:
-            self._calls[token] = (due, fd)
+            self._calls[token] = call
+            due = call.soft or call.hard
             if self._next_wake is None or due < self._next_wake:
                 self._wake.notify()
         try:
@@ -94,16 +115,75 @@ class Watchdog:
                 self._calls.pop(token, None)
 
     def _watch(self) -> None:
-        """Sleep until the soonest deadline; cut whatever is overdue; repeat."""
+        """Sleep until the soonest deadline; cut what is overdue, probe what waits; repeat."""
         with self._wake:
             while True:
                 now = monotonic()
-                for token, (due, fd) in list(self._calls.items()):
-                    if due <= now:
+                waiting = {}
+                for token, call in list(self._calls.items()):
+                    if call.hard <= now:
                         del self._calls[token]
-                        cut(fd)
-                self._next_wake = min((due for due, _ in self._calls.values()), default=None)
-                self._wake.wait(None if self._next_wake is None else self._next_wake - now)
+                        cut(call.fd)
+                    elif call.soft is not None and call.soft <= now:
+                        waiting.setdefault(call.server, []).append(token)
+                for server, tokens in waiting.items():
+                    self._wake.release()  # probing takes time: never while holding the lock
+                    try:
+                        answered = answers(server, PROBE_SECONDS)
+                    finally:
+                        self._wake.acquire()
+                    for token in tokens:
+                        call = self._calls.get(token)
+                        if call is None:
+                            continue
+                        if answered:
+                            call.soft = monotonic() + PROBE_SECONDS  # busy, not stalled
+                        else:
+                            del self._calls[token]
+                            cut(call.fd)
+                dues = [c.soft if c.soft is not None else c.hard for c in self._calls.values()]
+                self._next_wake = min(dues, default=None)
+                wait = None if self._next_wake is None else max(0.0, self._next_wake - monotonic())
+                self._wake.wait(wait)
+
+
+#: PostgreSQL's SSLRequest: the first thing a client may send. A server that answers
+#: at all answers it at once with one byte ("S" or "N"), before any authentication.
+SSL_REQUEST = struct.pack("!ii", 8, 80877103)
+#: How long a probe waits for that byte.
+PROBE_SECONDS = 1.0
+
+
+def answers(server: tuple, timeout: float) -> bool:
+    """Whether the PostgreSQL server at (family, address) answers a new connection.
+
+    Only silence means no: a stalled server's kernel takes the connection and nothing
+    answers. A refusal or an address that is wrong tells nothing about the call that
+    waits, which is left to its own deadline."""
+    family, address = server
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.settimeout(timeout)
+        try:
+            probe.connect(address)
+            probe.sendall(SSL_REQUEST)
+            probe.recv(1)
+        except TimeoutError:
+            return False
+        except OSError:
+            return True
+    return True
+
+
+def server_address(url) -> tuple | None:
+    """(family, address) of a PostgreSQL URL's server, or None if it cannot be told."""
+    host = url.host or url.query.get("host")
+    if isinstance(host, tuple) or (host and "," in host):
+        return None  # several hosts: no single one to ask
+    port = url.port or 5432
+    if not host or host.startswith("/"):
+        folder = host or "/var/run/postgresql"
+        return (socket.AF_UNIX, f"{folder}/.s.PGSQL.{port}")
+    return (socket.AF_INET6 if ":" in host else socket.AF_INET, (host, port))
 
 
 def cut(fd: int) -> None:
@@ -131,7 +211,14 @@ def _socket_of(dbapi_connection) -> int | None:
         return None
 
 
-def _guarded(call: Callable, seconds: Callable[[], float | None], connection_of: Callable):
+def _guarded(
+    call: Callable,
+    seconds: Callable[[], float | None],
+    connection_of: Callable,
+    *,
+    probe_after: float | None = None,
+    server: tuple | None = None,
+):
     """`call`, under the watchdog's deadline for its connection's socket."""
 
     def guarded(first, *args, **kwargs):
@@ -139,7 +226,7 @@ def _guarded(call: Callable, seconds: Callable[[], float | None], connection_of:
         fd = _socket_of(connection_of(first)) if limit else None
         if fd is None:
             return call(first, *args, **kwargs)
-        with WATCHDOG.deadline(fd, limit):
+        with WATCHDOG.deadline(fd, limit, probe_after=probe_after, server=server):
             return call(first, *args, **kwargs)
 
     return guarded
@@ -150,7 +237,9 @@ def install_deadlines(app: Flask, engine: Engine) -> None:
 
     The dialect's own methods are wrapped on this engine's dialect object, because
     they are what every path goes through: the pool's pre-ping and reset, the ORM's
-    statements, commits and rollbacks."""
+    statements, commits and rollbacks. A request's call still waiting after the ping
+    timeout has the server probed, once a second: a server that does not answer a new
+    connection is stalled, and the call is cut then rather than at its deadline."""
     if engine.dialect.name != "postgresql" or getattr(engine.dialect, "_academy_deadlines", False):
         return
     ping = float(app.config["DATABASE_PING_TIMEOUT"]) or None  # 0: no deadline
@@ -162,11 +251,13 @@ def install_deadlines(app: Flask, engine: Engine) -> None:
 
     dialect = engine.dialect
     itself, of_cursor = (lambda conn: conn), (lambda cursor: cursor.connection)
+    probing = {"probe_after": ping, "server": server_address(engine.url)}
     dialect.do_ping = _guarded(dialect.do_ping, lambda: ping, itself)
-    dialect.do_commit = _guarded(dialect.do_commit, for_requests, itself)
-    dialect.do_rollback = _guarded(dialect.do_rollback, for_requests, itself)
+    dialect.do_commit = _guarded(dialect.do_commit, for_requests, itself, **probing)
+    dialect.do_rollback = _guarded(dialect.do_rollback, for_requests, itself, **probing)
     for name in ("do_execute", "do_executemany", "do_execute_no_params"):
-        setattr(dialect, name, _guarded(getattr(dialect, name), for_requests, of_cursor))
+        method = getattr(dialect, name)
+        setattr(dialect, name, _guarded(method, for_requests, of_cursor, **probing))
     dialect._academy_deadlines = True
 
 

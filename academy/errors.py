@@ -24,6 +24,7 @@ from contextlib import suppress
 
 from flask import Flask, current_app, g, jsonify, render_template, request
 from markupsafe import escape
+from sqlalchemy import inspect as sa_inspect
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from academy.database import disk_full, unavailable
@@ -36,9 +37,7 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 #: Never written back into a page, even to keep what someone typed.
 SECRET_FIELDS = re.compile(r"password|csrf_token", re.IGNORECASE)
 
-DATABASE_AWAY = (
-    "The Academy cannot reach its database just now. Please try again in a minute."
-)
+DATABASE_AWAY = "The Academy cannot reach its database just now. Please try again in a minute."
 
 log = logging.getLogger("academy.errors")
 
@@ -116,7 +115,6 @@ def _bare_page(error: HTTPException, reference: str | None) -> str:
 
 def log_server_error(code: int, error: BaseException | None, *, with_traceback: bool) -> None:
     """One JSON line for a 5xx: when, which request, whose, what went wrong."""
-    user = g.get("_login_user")
     entry = {
         "time": utcnow().isoformat(timespec="milliseconds"),
         "level": "error",
@@ -126,7 +124,7 @@ def log_server_error(code: int, error: BaseException | None, *, with_traceback: 
         "method": request.method,
         "path": request.path,
         "endpoint": request.endpoint,
-        "user_id": getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None,
+        "user_id": _user_id(),
         "remote_addr": request.remote_addr,
     }
     if error is not None:
@@ -135,6 +133,16 @@ def log_server_error(code: int, error: BaseException | None, *, with_traceback: 
         if with_traceback:
             entry["traceback"] = "".join(traceback.format_exception(error))
     log.error(json.dumps(entry, default=str))
+
+
+def _user_id() -> int | None:
+    """Who was logged in, from the identity map alone: after a failed transaction the
+    user is expired, and loading it again would need the database."""
+    user = g.get("_login_user")
+    with suppress(Exception):
+        identity = sa_inspect(user).identity if user is not None else None
+        return identity[0] if identity else None
+    return None
 
 
 def configure_logs() -> None:
