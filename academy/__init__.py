@@ -15,7 +15,7 @@ from werkzeug.routing import UnicodeConverter
 
 from academy.collector import between_requests
 from academy.config import PROJECT_ROOT, Defaults
-from academy.database import engine_options, install_deadlines
+from academy.database import engine_options, install_deadlines, serving
 from academy.extensions import csrf, db, limiter, login_manager, migrate
 from academy.reference import load_reference
 
@@ -119,8 +119,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def register_middleware(app: Flask) -> None:
-    """Garbage collection between requests (academy/collector.py, a CPython 3.11 crash);
-    trust X-Forwarded-* from as many proxies as configured, so rate limits see clients."""
+    """Database deadlines for what a request does (academy/database.py); garbage
+    collection between requests (academy/collector.py, a CPython 3.11 crash); trust
+    X-Forwarded-* from as many proxies as configured, so rate limits see clients."""
+    app.wsgi_app = serving(app.wsgi_app)
     if app.config["COLLECTOR_ENABLED"]:
         app.wsgi_app = between_requests.wrap(app.wsgi_app)
     hops = int(app.config["PROXY_COUNT"])

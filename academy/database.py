@@ -31,6 +31,7 @@ import struct
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from time import monotonic
 
@@ -247,7 +248,7 @@ def install_deadlines(app: Flask, engine: Engine) -> None:
     statement = limit + GRACE_SECONDS if limit else None
 
     def for_requests() -> float | None:
-        return statement if has_request_context() else None
+        return statement if SERVING.get() or has_request_context() else None
 
     dialect = engine.dialect
     itself, of_cursor = (lambda conn: conn), (lambda cursor: cursor.connection)
@@ -259,6 +260,25 @@ def install_deadlines(app: Flask, engine: Engine) -> None:
         method = getattr(dialect, name)
         setattr(dialect, name, _guarded(method, for_requests, of_cursor, **probing))
     dialect._academy_deadlines = True
+
+
+#: True while this thread serves a request, its teardown included (where the session
+#: gives its connection back and the pool rolls it back), which outlasts Flask's request
+#: context. Commands never set it, so their statements have no deadline.
+SERVING: ContextVar[bool] = ContextVar("academy_serving", default=False)
+
+
+def serving(wsgi_app: Callable) -> Callable:
+    """WSGI middleware: mark the thread as serving a request while the app handles it."""
+
+    def app(environ, start_response):
+        token = SERVING.set(True)
+        try:
+            return wsgi_app(environ, start_response)
+        finally:
+            SERVING.reset(token)
+
+    return app
 
 
 def disk_full(error: BaseException) -> bool:
