@@ -268,6 +268,7 @@ PAGES = [
 #: routes change things and render nothing to count; they are not GET routes.)
 NOT_PAGES = {
     "/healthz": "a load balancer's check: it never touches the database",
+    "/readyz": "a load balancer's check: one SELECT 1, whatever the data",
     "/static/<path:filename>": "files from static/, not the database",
     "/accounts/profile/records": "a GET only redirects to /accounts/profile#records",
 }

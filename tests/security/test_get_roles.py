@@ -49,6 +49,7 @@ GETS = [
     row("/",                                                       *ALL),
     row("/accessibility",                                          *ALL),
     row("/healthz",                                                *ALL),
+    row("/readyz",                                                 *ALL),
     row("/escalator/",                                             *ALL),
     row("/escalator/awareness",                                    *ALL),
     row("/escalator/no-such-level",                                *GONE),
